@@ -1,0 +1,120 @@
+"""Fixtures shared by every app's tests: a small city built through the services, and the named
+actors of STYLE.md (admin, steward, reviewer, analyst, auditor, outsider, citizen, system)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from govdata.orgs.actors import Actor
+from govdata.orgs.choices import Level, OrgKind, PublicUserType, Role
+from govdata.orgs.models import Organisation, Person
+from govdata.orgs.testing import TEST_PASSWORD, bootstrap_admin, make_org, make_person
+
+
+@pytest.fixture(autouse=True)
+def _fast_hashing_and_queue(settings, request):
+    """Argon2 costs ~50 ms a hash; tests that are not about hashing use a fast one. The task
+    queue runs tasks at once in tests unless a test drives a real consumer."""
+    if "argon2" not in request.keywords:
+        settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from huey.contrib.djhuey import HUEY
+
+    HUEY.immediate = True
+
+
+@dataclass
+class City:
+    admin: Person
+    root: Organisation  # 示范市人民政府
+    authority: Organisation  # city data authority
+    department: Organisation  # a city department
+    other_department: Organisation
+    county: Organisation  # a county government
+    county_authority: Organisation
+    county_department: Organisation
+    steward: Person  # chief data officer of `department`
+    analyst: Person  # data staff of `department`
+    reviewer: Person  # reviewer at the city authority
+    county_reviewer: Person
+    auditor: Person  # auditor at the city authority
+    authority_admin: Person  # data executive of the city authority
+    outsider: Person  # data staff of `other_department`
+
+    def actor(self, person: Person) -> Actor:
+        return Actor.for_person(person)
+
+
+@pytest.fixture
+def city(db) -> City:
+    admin = bootstrap_admin()
+    a = Actor.for_person(admin)
+    root = make_org(a, "示范市人民政府", division_code="990100")
+    authority = make_org(
+        a, "示范市大数据局", kind=OrgKind.AUTHORITY, parent=root, division_code="990100"
+    )
+    department = make_org(a, "示范市民政局", parent=root, division_code="990100")
+    other = make_org(a, "示范市交通运输局", parent=root, division_code="990100")
+    county = make_org(
+        a, "示范市东县人民政府", level=Level.COUNTY, parent=root, division_code="990121"
+    )
+    county_authority = make_org(
+        a,
+        "东县数据局",
+        kind=OrgKind.AUTHORITY,
+        level=Level.COUNTY,
+        parent=county,
+        division_code="990121",
+    )
+    county_department = make_org(
+        a, "东县民政局", level=Level.COUNTY, parent=county, division_code="990121"
+    )
+    return City(
+        admin=admin,
+        root=root,
+        authority=authority,
+        department=department,
+        other_department=other,
+        county=county,
+        county_authority=county_authority,
+        county_department=county_department,
+        steward=make_person(a, department, "steward", [Role.CHIEF_DATA_OFFICER], "王管理"),
+        analyst=make_person(a, department, "analyst", [Role.DATA_STAFF], "李数据"),
+        reviewer=make_person(a, authority, "reviewer", [Role.REVIEWER], "赵审核"),
+        county_reviewer=make_person(
+            a, county_authority, "county_reviewer", [Role.REVIEWER], "钱审核"
+        ),
+        auditor=make_person(a, authority, "auditor", [Role.AUDITOR], "孙审计"),
+        authority_admin=make_person(
+            a, authority, "authority_admin", [Role.DATA_EXECUTIVE], "周执行"
+        ),
+        outsider=make_person(a, other, "outsider", [Role.DATA_STAFF], "吴外人"),
+    )
+
+
+@pytest.fixture
+def citizen(db) -> Person:
+    from govdata.core.identifiers import ric_with_check
+    from govdata.orgs import services
+
+    return services.check_register_public_user(
+        username="citizen",
+        full_name="陈市民",
+        password=TEST_PASSWORD,
+        public_type=PublicUserType.NATURAL_PERSON,
+        id_number=ric_with_check("11010519900307123"),
+    )
+
+
+@pytest.fixture
+def login():
+    """A logged-in test client for a person."""
+
+    def _login(person: Person) -> Client:
+        client = Client()
+        client.force_login(person)
+        return client
+
+    return _login

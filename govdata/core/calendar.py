@@ -1,0 +1,287 @@
+"""The working-day calendar (CAL-1): every deadline of the regulations counts working days.
+
+A day is a working day when it is Monday to Friday and not a holiday, or when it is a make-up
+working weekend (调休). Years come from the chinese-calendar package (2004 onwards, as far as the
+installed release knows) and from the authority's entries of the yearly State Council notice. For a
+year the platform does not know, days follow the Monday-to-Friday rule and any deadline reaching
+into that year is *provisional*; entering the year recomputes the open provisional deadlines.
+
+The exceptions are few (about 30 a year), so the whole calendar is held in memory per process and
+reloaded when its revision (bumped on every change, kept in the cache) moves.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+
+from .actors import ActorRef, Auditable, as_ref
+from .choices import CalendarSource
+from .errors import Invalid
+from .models import CalendarDay, CalendarYear
+
+_REVISION_KEY = "govdata:calendar:revision"
+_ONE_DAY = dt.timedelta(days=1)
+MAX_SPAN_DAYS = 3660  # ten years: no deadline of the regulations comes near it
+
+
+@dataclass(frozen=True)
+class Deadline:
+    due_on: dt.date
+    provisional: bool
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    revision: int
+    known_years: frozenset[int]
+    exceptions: dict[dt.date, bool]
+
+    def is_working_day(self, day: dt.date) -> bool:
+        override = self.exceptions.get(day)
+        if override is not None:
+            return override
+        return day.weekday() < 5
+
+
+_snapshot: _Snapshot | None = None
+
+
+def _revision() -> int:
+    return cache.get_or_set(_REVISION_KEY, 1, timeout=None) or 1
+
+
+def _bump_revision() -> None:
+    try:
+        cache.incr(_REVISION_KEY)
+    except ValueError:
+        cache.set(_REVISION_KEY, 2, timeout=None)
+    global _snapshot
+    _snapshot = None
+
+
+def snapshot() -> _Snapshot:
+    global _snapshot
+    revision = _revision()
+    if _snapshot is None or _snapshot.revision != revision:
+        _snapshot = _Snapshot(
+            revision=revision,
+            known_years=frozenset(CalendarYear.objects.values_list("year", flat=True)),
+            exceptions=dict(CalendarDay.objects.values_list("date", "is_working_day")),
+        )
+    return _snapshot
+
+
+def is_working_day(day: dt.date) -> bool:
+    return snapshot().is_working_day(day)
+
+
+def is_known_year(year: int) -> bool:
+    return year in snapshot().known_years
+
+
+def add_working_days(start: dt.date, n: int) -> dt.date:
+    """The n-th working day after ``start`` (before it when n < 0); ``start`` itself when n == 0.
+
+    ``start`` does not count, whether or not it is a working day, so that
+    ``working_days_between(start, add_working_days(start, n)) == n``.
+    """
+    cal = snapshot()
+    step = _ONE_DAY if n >= 0 else -_ONE_DAY
+    remaining = abs(n)
+    day = start
+    limit = MAX_SPAN_DAYS
+    while remaining:
+        day += step
+        limit -= 1
+        if limit < 0:
+            raise Invalid("working-day span too long", code="calendar_span")
+        if cal.is_working_day(day):
+            remaining -= 1
+    return day
+
+
+def working_days_between(start: dt.date, end: dt.date) -> int:
+    """Working days in (start, end]; negative when end is before start."""
+    if end < start:
+        return -working_days_between(end, start)
+    if (end - start).days > MAX_SPAN_DAYS * 4:
+        raise Invalid("working-day span too long", code="calendar_span")
+    cal = snapshot()
+    count = 0
+    day = start
+    while day < end:
+        day += _ONE_DAY
+        if cal.is_working_day(day):
+            count += 1
+    return count
+
+
+def deadline(start: dt.date, n: int) -> Deadline:
+    """The due date n working days after ``start``, provisional when any year it spans is unknown."""
+    due = add_working_days(start, n)
+    years = range(min(start, due).year, max(start, due).year + 1)
+    known = snapshot().known_years
+    return Deadline(due_on=due, provisional=any(y not in known for y in years))
+
+
+def days_of_year(year: int) -> list[tuple[dt.date, bool, bool]]:
+    """Every day of a year as (date, working, is_exception), for the calendar page and API."""
+    cal = snapshot()
+    day = dt.date(year, 1, 1)
+    out = []
+    while day.year == year:
+        out.append((day, cal.is_working_day(day), day in cal.exceptions))
+        day += _ONE_DAY
+    return out
+
+
+# --- Writing the calendar ---------------------------------------------------------------------------
+
+
+def _exceptions_of(year: int, holidays: Iterable[dt.date], workdays: Iterable[dt.date]) -> dict:
+    holidays, workdays = set(holidays), set(workdays)
+    both = holidays & workdays
+    if both:
+        raise Invalid(
+            "a day cannot be both a holiday and a working day",
+            code="calendar_overlap",
+            fields={"days": ", ".join(sorted(d.isoformat() for d in both))},
+        )
+    for day in holidays | workdays:
+        if day.year != year:
+            raise Invalid(
+                "every day must lie in the year entered",
+                code="calendar_wrong_year",
+                fields={"days": day.isoformat()},
+            )
+    out = {}
+    for day in holidays:
+        if day.weekday() < 5:  # a weekend holiday is not an exception
+            out[day] = False
+    for day in workdays:
+        if day.weekday() >= 5:  # a weekday working day is not an exception
+            out[day] = True
+    return out
+
+
+def do_set_year(
+    *,
+    actor: Auditable | ActorRef,
+    year: int,
+    holidays: Iterable[dt.date],
+    workdays: Iterable[dt.date],
+    notice: str = "",
+    names: dict[dt.date, str] | None = None,
+) -> CalendarYear:
+    """Enter (or replace) a year's holiday arrangement from the official notice.
+
+    Replaces the year's exceptions, marks the year known, recomputes open provisional deadlines
+    and writes an audit entry, all in one transaction. The caller has checked that the actor may.
+    """
+    from . import audit, workflow
+
+    if not 1990 <= year <= 2200:
+        raise Invalid("year out of range", code="calendar_year", fields={"year": year})
+    exceptions = _exceptions_of(year, holidays, workdays)
+    names = names or {}
+    ref = as_ref(actor)
+    with transaction.atomic():
+        CalendarDay.objects.filter(date__year=year).delete()
+        CalendarDay.objects.bulk_create(
+            CalendarDay(
+                date=d, is_working_day=w, name=names.get(d, ""), source=CalendarSource.NOTICE
+            )
+            for d, w in sorted(exceptions.items())
+        )
+        entry, _ = CalendarYear.objects.update_or_create(
+            year=year,
+            defaults={"source": CalendarSource.NOTICE, "notice": notice, "entered_by": ref.label},
+        )
+        _bump_revision()
+        transaction.on_commit(_bump_revision)
+        recomputed = workflow.recompute_provisional_deadlines(actor=ref)
+        audit.record(
+            actor=ref,
+            action="core.calendar.set_year",
+            object_type="calendar_year",
+            object_id=str(year),
+            details={
+                "notice": notice,
+                "holidays": sorted(d.isoformat() for d, w in exceptions.items() if not w),
+                "workdays": sorted(d.isoformat() for d, w in exceptions.items() if w),
+                "recomputed_deadlines": recomputed,
+            },
+        )
+    return entry
+
+
+def do_set_day(*, actor: Auditable | ActorRef, day: dt.date, working: bool, name: str = "") -> None:
+    """Override one day (a late change of the notice, a local holiday) and audit it."""
+    from . import audit, workflow
+
+    ref = as_ref(actor)
+    with transaction.atomic():
+        if working == (day.weekday() < 5):
+            CalendarDay.objects.filter(date=day).delete()
+        else:
+            CalendarDay.objects.update_or_create(
+                date=day,
+                defaults={"is_working_day": working, "name": name, "source": CalendarSource.NOTICE},
+            )
+        _bump_revision()
+        transaction.on_commit(_bump_revision)
+        recomputed = workflow.recompute_provisional_deadlines(actor=ref, include_firm=True)
+        audit.record(
+            actor=ref,
+            action="core.calendar.set_day",
+            object_type="calendar_day",
+            object_id=day.isoformat(),
+            details={"working": working, "name": name, "recomputed_deadlines": recomputed},
+        )
+
+
+def seed_from_package(years: Iterable[int] | None = None) -> list[int]:
+    """Store the years chinese-calendar knows that the platform does not have yet. Idempotent;
+    a year the authority entered itself is never overwritten."""
+    import chinese_calendar
+
+    known_by_package = sorted({d.year for d in chinese_calendar.holidays})
+    wanted = set(years) if years is not None else set(known_by_package)
+    have = set(CalendarYear.objects.values_list("year", flat=True))
+    added = []
+    for year in known_by_package:
+        if year not in wanted or year in have:
+            continue
+        rows = []
+        day = dt.date(year, 1, 1)
+        while day.year == year:
+            working = chinese_calendar.is_workday(day)
+            if working != (day.weekday() < 5):
+                _, name = chinese_calendar.get_holiday_detail(day)
+                rows.append(
+                    CalendarDay(
+                        date=day,
+                        is_working_day=working,
+                        name=name or "",
+                        source=CalendarSource.SEED,
+                    )
+                )
+            day += _ONE_DAY
+        with transaction.atomic():
+            CalendarDay.objects.bulk_create(rows, ignore_conflicts=True)
+            CalendarYear.objects.create(
+                year=year, source=CalendarSource.SEED, entered_by="chinese-calendar"
+            )
+        added.append(year)
+    if added:
+        _bump_revision()
+    return added
+
+
+def seed_after_migrate(**kwargs) -> None:
+    seed_from_package()

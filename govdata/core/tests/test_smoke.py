@@ -1,0 +1,2 @@
+def test_city_fixture_builds(city):
+    assert city.department.parent == city.root

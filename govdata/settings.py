@@ -1,0 +1,218 @@
+"""Django settings for govdata, driven by environment variables.
+
+Every setting a deployment may change is read from the environment here and documented in
+docs/configuration.md; nothing else in the code reads os.environ.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+VAR_DIR = Path(env("GOVDATA_VAR_DIR", str(BASE_DIR / "var")))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+DEBUG = env_bool("GOVDATA_DEBUG", False)
+SECRET_KEY = env("GOVDATA_SECRET_KEY")
+if not SECRET_KEY:
+    # A development key, kept per installation under var/ so sessions survive restarts.
+    _key_file = VAR_DIR / "secret_key"
+    if not _key_file.exists():
+        import secrets
+
+        _key_file.write_text(secrets.token_urlsafe(50))
+        _key_file.chmod(0o600)
+    SECRET_KEY = _key_file.read_text().strip()
+
+ALLOWED_HOSTS = [
+    h for h in env("GOVDATA_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",") if h
+]
+CSRF_TRUSTED_ORIGINS = [o for o in env("GOVDATA_CSRF_TRUSTED_ORIGINS").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "govdata.core",
+    "govdata.orgs",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "govdata.urls"
+WSGI_APPLICATION = "govdata.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "govdata.core.context_processors.platform",
+            ],
+        },
+    },
+]
+
+# --- Database -----------------------------------------------------------------------------------
+DATABASE_URL = env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'govdata.sqlite3'}")
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        # IMMEDIATE: a writing transaction takes the write lock at BEGIN, so concurrent writers
+        # queue on busy_timeout instead of failing on lock upgrade (this serialises the audit chain).
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test_govdata.sqlite3")}
+else:
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "orgs.Person"
+
+# --- Cache and task queue -------------------------------------------------------------------------
+REDIS_URL = env("REDIS_URL")
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": env("GOVDATA_QUEUE_NAME", "govdata"),
+        "url": REDIS_URL,
+        "immediate": env_bool("GOVDATA_QUEUE_IMMEDIATE", False),
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": env("GOVDATA_QUEUE_NAME", "govdata"),
+        "filename": env("GOVDATA_QUEUE_FILE", str(VAR_DIR / "queue.sqlite3")),
+        "immediate": env_bool("GOVDATA_QUEUE_IMMEDIATE", False),
+    }
+
+# --- Authentication -------------------------------------------------------------------------------
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 10},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "console-home"
+LOGOUT_REDIRECT_URL = "portal-home"
+# Lock an account after this many failed logins in a row, for this many minutes.
+LOGIN_MAX_FAILURES = env_int("GOVDATA_LOGIN_MAX_FAILURES", 5)
+LOGIN_LOCKOUT_MINUTES = env_int("GOVDATA_LOGIN_LOCKOUT_MINUTES", 15)
+SESSION_COOKIE_AGE = env_int("GOVDATA_SESSION_SECONDS", 8 * 3600)
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("GOVDATA_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# How far back "last used" of an API key is kept without a write per request (seconds).
+API_KEY_TOUCH_SECONDS = env_int("GOVDATA_API_KEY_TOUCH_SECONDS", 60)
+
+# --- Language and time ----------------------------------------------------------------------------
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env("GOVDATA_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": VAR_DIR / "media"},
+    },
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+
+# --- Platform rules -------------------------------------------------------------------------------
+# Hash of the audit chain: "sha256" (default) or "sm3" (SEC-3, GB/T 32905).
+AUDIT_HASH_ALGORITHM = env("GOVDATA_AUDIT_HASH", "sha256").lower()
+# How many high-volume audit entries one seal covers at most (SEC-4).
+AUDIT_SEAL_BATCH = env_int("GOVDATA_AUDIT_SEAL_BATCH", 5000)
+# Working-day deadlines. Where the regulations differ, the strictest value is the default
+# (REQUIREMENTS.md); each can be overridden with GOVDATA_DEADLINE_<KEY> (dots as underscores).
+DEADLINE_DEFAULTS: dict[str, int] = {
+    "orgs.account_request": 5,  # ORG-4, Y§21
+    "catalog.review": 5,  # CAT-3 has no number; 5 like the other reviews
+    "catalog.update_law": 10,  # CAT-4, G§15 (E§11 says 15)
+    "catalog.update_situation": 2,  # CAT-4, G§15
+    "sharing.reply": 5,  # SHR-2, E§16
+    "sharing.dispute_report": 3,  # SHR-6, B§20
+    "sharing.dispute_answer": 3,  # SHR-6, B§20 (G§16 says 5)
+    "opendata.demand_answer": 10,  # OPN-5
+    "supervision.complaint_answer": 5,  # SUP-3, G§31
+    "projects.first_opinion": 5,  # PRJ-1, EP§9
+    "projects.expert_review": 15,  # PRJ-1, EP§9
+}
+DEADLINE_DAYS = {
+    key: env_int("GOVDATA_DEADLINE_" + key.replace(".", "_").upper(), days)
+    for key, days in DEADLINE_DEFAULTS.items()
+}
+
+PLATFORM_NAME = _("City Government Data Platform")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env("GOVDATA_LOG_LEVEL", "INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}},
+}
