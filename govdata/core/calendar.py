@@ -85,9 +85,10 @@ def is_known_year(year: int) -> bool:
 
 
 def add_working_days(start: dt.date, n: int) -> dt.date:
-    """The n-th working day after ``start`` (before it when n < 0); ``start`` itself when n == 0.
+    """The n-th working day after ``start`` (the n-th before it when n < 0); ``start`` when n == 0.
 
-    ``start`` does not count, whether or not it is a working day, so that
+    ``start`` itself never counts, whether or not it is a working day: a deadline of n working
+    days starts counting the day after the event, so that
     ``working_days_between(start, add_working_days(start, n)) == n``.
     """
     cal = snapshot()

@@ -538,7 +538,7 @@ def do_revoke_api_key(*, actor: Actor, key: ApiKey) -> ApiKey:
 def authenticate_api_key(raw: str, *, ip: str | None = None) -> Actor:
     """The actor a presented key stands for. Unknown, revoked, expired, switched-off or
     wrong-address keys are refused with a code saying which (the secret itself is never echoed)."""
-    parts = (raw or "").strip().split("_")
+    parts = (raw or "").strip().split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         raise Unauthenticated(_("Invalid API key."), code="invalid_key")
     prefix, secret = parts[1], parts[2]
