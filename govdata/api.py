@@ -70,7 +70,8 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    return _error(request, exc.status_code, "http_error", str(exc))
+    code = "malformed_request" if exc.status_code == 400 else "http_error"
+    return _error(request, exc.status_code, code, str(exc))
 
 
 @api.exception_handler(Exception)

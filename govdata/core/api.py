@@ -120,7 +120,7 @@ class YearOut(Schema):
     entered_by: str
 
 
-@router.get("/calendar/years", response=list[YearOut], auth=None)
+@router.get("/calendar/years", response={200: list[YearOut], **errors()}, auth=None)
 def calendar_years(request: HttpRequest):
     """The years whose official holiday arrangement the platform knows."""
     return list(CalendarYear.objects.all())

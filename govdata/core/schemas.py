@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from ninja import Schema
+from typing import Annotated
+
+from ninja import Path, Schema
+
+MAX_ID = 2**62
+# An object id in a path: bounded, so that no number the database cannot hold reaches it.
+IdPath = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 
 
 class ErrorBody(Schema):
@@ -18,6 +24,6 @@ class ErrorOut(Schema):
 
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
-    """Response declarations for the error statuses an endpoint may answer with; 401 and 422
-    are added to every endpoint that takes authentication or input."""
-    return {status: ErrorOut for status in statuses}
+    """Response declarations for the error statuses an endpoint may answer with. 400 (a body or
+    query that cannot be parsed) and 422 (input that breaks a rule) can happen anywhere."""
+    return {status: ErrorOut for status in {400, 422, *statuses}}

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from govdata.core.errors import NotFound
-from govdata.core.schemas import errors
+from govdata.core.schemas import IdPath, errors
 
 from . import queries, services
 from .actors import Actor
@@ -62,10 +62,8 @@ def list_organisations(request: HttpRequest, q: Query[OrganisationQuery]):
     return OrganisationPage(count=query.count(), items=list(query[q.offset : q.offset + q.limit]))
 
 
-@router.get(
-    "/organisations/{int:organisation_id}", response={200: OrganisationOut, **errors(401, 404)}
-)
-def get_organisation(request: HttpRequest, organisation_id: int):
+@router.get("/organisations/{organisation_id}", response={200: OrganisationOut, **errors(401, 404)})
+def get_organisation(request: HttpRequest, organisation_id: IdPath):
     return queries.access_organisation_by_id(request.auth, organisation_id)
 
 
@@ -83,7 +81,7 @@ class OrganisationIn(Schema):
 def create_organisation(request: HttpRequest, body: OrganisationIn):
     """Add an organisation under a parent the caller manages (platform admin for a root)."""
     org = services.check_create_organisation(actor=request.auth, **body.dict())
-    return 201, org
+    return Status(201, org)
 
 
 # --- People and roles ---------------------------------------------------------------------------------
@@ -147,10 +145,10 @@ def me(request: HttpRequest):
 
 
 @router.get(
-    "/organisations/{int:organisation_id}/people",
+    "/organisations/{organisation_id}/people",
     response={200: list[PersonOut], **errors(401, 404)},
 )
-def list_people(request: HttpRequest, organisation_id: int):
+def list_people(request: HttpRequest, organisation_id: IdPath):
     """People holding roles in an organisation the caller manages."""
     org = queries.access_managed_organisation_by_id(request.auth, organisation_id)
     return list(queries.people_of(org).prefetch_related("roles__organisation"))
@@ -166,13 +164,13 @@ class StaffIn(Schema):
 
 
 @router.post(
-    "/organisations/{int:organisation_id}/people",
+    "/organisations/{organisation_id}/people",
     response={201: PersonOut, **errors(401, 403, 404, 422)},
 )
-def create_staff(request: HttpRequest, organisation_id: int, body: StaffIn):
+def create_staff(request: HttpRequest, organisation_id: IdPath, body: StaffIn):
     org = queries.access_managed_organisation_by_id(request.auth, organisation_id)
     person = services.check_create_staff(actor=request.auth, organisation=org, **body.dict())
-    return 201, person
+    return Status(201, person)
 
 
 class RoleIn(Schema):
@@ -181,30 +179,33 @@ class RoleIn(Schema):
 
 
 @router.post(
-    "/organisations/{int:organisation_id}/roles",
+    "/organisations/{organisation_id}/roles",
     response={201: RoleOut, **errors(401, 403, 404, 422)},
 )
-def assign_role(request: HttpRequest, organisation_id: int, body: RoleIn):
+def assign_role(request: HttpRequest, organisation_id: IdPath, body: RoleIn):
     org = queries.access_managed_organisation_by_id(request.auth, organisation_id)
     person = Person.objects.filter(pk=body.person_id).first()
     if person is None:
         raise NotFound("no such person", fields={"person_id": body.person_id})
-    return 201, services.do_assign_role(
-        actor=request.auth, person=person, organisation=org, role=body.role
+    return Status(
+        201,
+        services.do_assign_role(
+            actor=request.auth, person=person, organisation=org, role=body.role
+        ),
     )
 
 
 @router.delete(
-    "/organisations/{int:organisation_id}/roles/{int:assignment_id}",
+    "/organisations/{organisation_id}/roles/{assignment_id}",
     response={204: None, **errors(401, 403, 404, 422)},
 )
-def revoke_role(request: HttpRequest, organisation_id: int, assignment_id: int):
+def revoke_role(request: HttpRequest, organisation_id: IdPath, assignment_id: IdPath):
     org = queries.access_managed_organisation_by_id(request.auth, organisation_id)
     assignment = RoleAssignment.objects.filter(pk=assignment_id, organisation=org).first()
     if assignment is None:
         raise NotFound("no such role assignment")
     services.do_revoke_role(actor=request.auth, assignment=assignment)
-    return 204, None
+    return Status(204, None)
 
 
 class PublicUserIn(Schema):
@@ -227,7 +228,7 @@ class PublicUserOut(Schema):
 @router.post("/public-users", response={201: PublicUserOut, **errors(422)}, auth=None)
 def register_public_user(request: HttpRequest, body: PublicUserIn):
     """Real-name registration of a public user (ORG-4)."""
-    return 201, services.check_register_public_user(**body.dict())
+    return Status(201, services.check_register_public_user(**body.dict()))
 
 
 # --- System accounts and keys ---------------------------------------------------------------------
@@ -286,21 +287,19 @@ def create_system_account(request: HttpRequest, body: SystemAccountIn):
     system = services.check_create_system_account(
         actor=request.auth, organisation=org, name=body.name, description=body.description
     )
-    return 201, system
+    return Status(201, system)
 
 
-@router.get(
-    "/system-accounts/{int:system_id}", response={200: SystemAccountOut, **errors(401, 404)}
-)
-def get_system_account(request: HttpRequest, system_id: int):
+@router.get("/system-accounts/{system_id}", response={200: SystemAccountOut, **errors(401, 404)})
+def get_system_account(request: HttpRequest, system_id: IdPath):
     return queries.access_system_account_by_id(request.auth, system_id)
 
 
 @router.post(
-    "/system-accounts/{int:system_id}/deactivate",
+    "/system-accounts/{system_id}/deactivate",
     response={200: SystemAccountOut, **errors(401, 403, 404)},
 )
-def deactivate_system_account(request: HttpRequest, system_id: int):
+def deactivate_system_account(request: HttpRequest, system_id: IdPath):
     system = queries.access_system_account_by_id(request.auth, system_id)
     return services.do_deactivate_system_account(actor=request.auth, system=system)
 
@@ -317,10 +316,10 @@ class IssuedKeyOut(Schema):
 
 
 @router.post(
-    "/system-accounts/{int:system_id}/keys",
+    "/system-accounts/{system_id}/keys",
     response={201: IssuedKeyOut, **errors(401, 403, 404, 422)},
 )
-def issue_api_key(request: HttpRequest, system_id: int, body: ApiKeyIn):
+def issue_api_key(request: HttpRequest, system_id: IdPath, body: ApiKeyIn):
     """Issue an API key. The answer holds the full key; the platform keeps only its hash."""
     system = queries.access_system_account_by_id(request.auth, system_id)
     key, plain = services.do_issue_api_key(
@@ -330,10 +329,10 @@ def issue_api_key(request: HttpRequest, system_id: int, body: ApiKeyIn):
         expires_at=body.expires_at,
         allowed_ips=body.allowed_ips,
     )
-    return 201, IssuedKeyOut(key=plain, api_key=key)
+    return Status(201, IssuedKeyOut(key=plain, api_key=key))
 
 
-@router.post("/api-keys/{int:key_id}/revoke", response={200: ApiKeyOut, **errors(401, 403, 404)})
-def revoke_api_key(request: HttpRequest, key_id: int):
+@router.post("/api-keys/{key_id}/revoke", response={200: ApiKeyOut, **errors(401, 403, 404)})
+def revoke_api_key(request: HttpRequest, key_id: IdPath):
     key = queries.access_api_key_by_id(request.auth, key_id)
     return services.do_revoke_api_key(actor=request.auth, key=key)
