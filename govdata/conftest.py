@@ -22,7 +22,11 @@ def _fast_hashing_and_queue(settings, request):
         settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     from huey.contrib.djhuey import HUEY
 
+    from govdata.core import calendar
+
     HUEY.immediate = True
+    # The calendar snapshot is cached per process; a rolled-back test must not leave its days.
+    calendar._bump_revision()
 
 
 @dataclass

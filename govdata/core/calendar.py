@@ -13,7 +13,8 @@ reloaded when its revision (bumped on every change, kept in the cache) moves.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.core.cache import cache
@@ -62,6 +63,17 @@ def _bump_revision() -> None:
         cache.set(_REVISION_KEY, 2, timeout=None)
     global _snapshot
     _snapshot = None
+
+
+@contextmanager
+def _fresh_snapshot() -> Iterator[None]:
+    """Around a change of the calendar: whether it commits or rolls back, no process keeps a
+    snapshot taken while it was under way (other processes see the revision move on commit)."""
+    try:
+        yield
+    finally:
+        _bump_revision()
+        transaction.on_commit(_bump_revision)
 
 
 def snapshot() -> _Snapshot:
@@ -191,7 +203,7 @@ def do_set_year(
     exceptions = _exceptions_of(year, holidays, workdays)
     names = names or {}
     ref = as_ref(actor)
-    with transaction.atomic():
+    with _fresh_snapshot(), transaction.atomic():
         CalendarDay.objects.filter(date__year=year).delete()
         CalendarDay.objects.bulk_create(
             CalendarDay(
@@ -203,8 +215,7 @@ def do_set_year(
             year=year,
             defaults={"source": CalendarSource.NOTICE, "notice": notice, "entered_by": ref.label},
         )
-        _bump_revision()
-        transaction.on_commit(_bump_revision)
+        _bump_revision()  # the recount below must see the new days
         recomputed = workflow.recompute_provisional_deadlines(actor=ref)
         audit.record(
             actor=ref,
@@ -226,7 +237,7 @@ def do_set_day(*, actor: Auditable | ActorRef, day: dt.date, working: bool, name
     from . import audit, workflow
 
     ref = as_ref(actor)
-    with transaction.atomic():
+    with _fresh_snapshot(), transaction.atomic():
         if working == (day.weekday() < 5):
             CalendarDay.objects.filter(date=day).delete()
         else:
@@ -235,7 +246,6 @@ def do_set_day(*, actor: Auditable | ActorRef, day: dt.date, working: bool, name
                 defaults={"is_working_day": working, "name": name, "source": CalendarSource.NOTICE},
             )
         _bump_revision()
-        transaction.on_commit(_bump_revision)
         recomputed = workflow.recompute_provisional_deadlines(actor=ref, include_firm=True)
         audit.record(
             actor=ref,
