@@ -73,8 +73,10 @@ format: setup-dev
 	$(PY) -m ruff check --fix .
 	$(PY) -m ruff format .
 
+# Set BENCH_DATABASE_URL=postgresql://… to measure on PostgreSQL as well (a scratch database).
 bench: setup-dev
 	$(PY) benchmarks/run.py
+	@if [ -n "$(BENCH_DATABASE_URL)" ]; then BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) benchmarks/run.py; fi
 
 clean:
 	rm -rf $(VENV) node_modules static/dist var/static
