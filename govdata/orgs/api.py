@@ -144,6 +144,31 @@ def me(request: HttpRequest):
     )
 
 
+class ProfileIn(Schema):
+    email: str | None = Field(None, max_length=254)
+    phone: str | None = Field(None, max_length=20)
+
+
+@router.patch("/me", response={200: PersonOut, **errors(401, 403)})
+def update_me(request: HttpRequest, body: ProfileIn):
+    """A person changes their own contact details."""
+    return services.do_update_profile(actor=request.auth, email=body.email, phone=body.phone)
+
+
+class PasswordIn(Schema):
+    old_password: str = Field(..., max_length=200)
+    new_password: str = Field(..., max_length=200)
+
+
+@router.post("/me/password", response={204: None, **errors(401, 403)})
+def change_my_password(request: HttpRequest, body: PasswordIn):
+    """A person changes their own password (the old one is required)."""
+    services.check_change_password(
+        actor=request.auth, old_password=body.old_password, new_password=body.new_password
+    )
+    return Status(204, None)
+
+
 @router.get(
     "/organisations/{organisation_id}/people",
     response={200: list[PersonOut], **errors(401, 404)},

@@ -305,6 +305,56 @@ def do_revoke_role(*, actor: Actor, assignment: RoleAssignment) -> None:
             Person.objects.filter(pk=person_id).update(is_staff=False, is_superuser=False)
 
 
+def do_update_profile(
+    *, actor: Actor, email: str | None = None, phone: str | None = None
+) -> Person:
+    """A person changes their own contact details."""
+    person = actor.person
+    if person is None:
+        raise Forbidden(_("Only people have a profile."))
+    updates = {}
+    if email is not None:
+        updates["email"] = _clean_text(email, "email", 254, required=False)
+    if phone is not None:
+        updates["phone"] = _clean_text(phone, "phone", 20, required=False)
+    if updates:
+        with transaction.atomic():
+            Person.objects.filter(pk=person.pk).update(**updates)
+            audit.record(
+                actor=actor,
+                action="orgs.person.update_profile",
+                object_type="person",
+                object_id=person.pk,
+                details=updates,
+            )
+        person.refresh_from_db()
+    return person
+
+
+def check_change_password(*, actor: Actor, old_password: str, new_password: str) -> Person:
+    """A person changes their own password, proving the old one first."""
+    person = actor.person
+    if person is None:
+        raise Forbidden(_("Only people have a password."))
+    if not person.check_password(old_password):
+        raise Invalid(
+            _("The current password is wrong."),
+            code="wrong_password",
+            fields={"old_password": _("Wrong password.")},
+        )
+    _check_password(new_password, person)
+    with transaction.atomic():
+        person.set_password(new_password)
+        person.save(update_fields=["password"])
+        audit.record(
+            actor=actor,
+            action="orgs.person.change_password",
+            object_type="person",
+            object_id=person.pk,
+        )
+    return person
+
+
 def check_register_public_user(
     *,
     username: str,

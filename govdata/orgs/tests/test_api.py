@@ -382,3 +382,38 @@ def test_auditors_read_the_trail_and_its_verification(context):
 
 def test_unknown_api_paths_answer_json_404(db):
     assert_error_body(Client().get("/api/v1/no-such-thing"), 404)
+
+
+def test_a_person_changes_their_own_profile_and_password(context):
+    city = context["city"]
+    client = as_person(city.analyst)
+    response = client.patch(
+        "/api/v1/me", data={"phone": "13800000000"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["phone"] == "13800000000"
+    error = assert_error_body(
+        client.post(
+            "/api/v1/me/password",
+            data={"old_password": "wrong", "new_password": "Another-pass-2026"},
+            content_type="application/json",
+        ),
+        422,
+    )
+    assert error["code"] == "wrong_password"
+    response = client.post(
+        "/api/v1/me/password",
+        data={"old_password": TEST_PASSWORD, "new_password": "Another-pass-2026"},
+        content_type="application/json",
+    )
+    assert response.status_code == 204
+    assert services.authenticate(username="analyst", password="Another-pass-2026") == city.analyst
+
+
+def test_a_system_has_no_profile(context):
+    response = Client().patch(
+        "/api/v1/me",
+        data={"phone": "1"},
+        content_type="application/json",
+        headers={"X-API-Key": context["plain_key"]},
+    )
+    assert_error_body(response, 403)
