@@ -16,7 +16,7 @@ help:
 	@echo "make run           set up, load the demo city and serve on http://$(HOST):$(PORT)/"
 	@echo "make test          run the whole test suite (TEST_ARGS='…' passes options to pytest)"
 	@echo "make test-browser  run the browser tests only (Debian's chromium)"
-	@echo "make lint          ruff check and format check"
+	@echo "make lint          ruff check, format check, mypy on core and the org services"
 	@echo "make bench         run the benchmarks, write docs/benchmarks.md"
 
 $(VENV)/bin/activate:
@@ -60,6 +60,7 @@ run: demo
 test: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 	$(PY) -m pytest $(TEST_ARGS)
 
 test-browser: setup-dev
@@ -68,6 +69,7 @@ test-browser: setup-dev
 lint: setup-dev
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 format: setup-dev
 	$(PY) -m ruff check --fix .

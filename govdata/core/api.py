@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from . import audit
@@ -12,7 +11,7 @@ from . import calendar as cal
 from .actors import MANAGE_CALENDAR, READ_AUDIT, Principal
 from .errors import Forbidden, Invalid
 from .models import AuditEntry, CalendarDay, CalendarYear
-from .schemas import errors
+from .schemas import ApiRequest, errors
 
 router = Router(tags=["calendar and audit"])
 
@@ -48,7 +47,7 @@ class DaysQuery(Schema):
 
 
 @router.get("/calendar/days", response={200: DaysOut, **errors(422)}, auth=None)
-def calendar_days(request: HttpRequest, q: Query[DaysQuery]):
+def calendar_days(request: ApiRequest, q: Query[DaysQuery]):
     """Each day from ``start`` to ``end`` (at most 400 days) with its working-day status."""
     _check_range(start=q.start, end=q.end)
     if q.end < q.start or (q.end - q.start).days > 400:
@@ -90,7 +89,7 @@ class AddOut(Schema):
 
 
 @router.get("/calendar/add", response={200: AddOut, **errors(422)}, auth=None)
-def calendar_add(request: HttpRequest, q: Query[AddQuery]):
+def calendar_add(request: ApiRequest, q: Query[AddQuery]):
     """The date ``n`` working days after ``start``; provisional when it reaches an unknown year."""
     _check_range(start=q.start)
     due = cal.deadline(q.start, q.n)
@@ -105,7 +104,7 @@ class BetweenOut(Schema):
 
 
 @router.get("/calendar/between", response={200: BetweenOut, **errors(422)}, auth=None)
-def calendar_between(request: HttpRequest, q: Query[DaysQuery]):
+def calendar_between(request: ApiRequest, q: Query[DaysQuery]):
     """Working days after ``start`` up to and including ``end``."""
     _check_range(start=q.start, end=q.end)
     return BetweenOut(
@@ -121,7 +120,7 @@ class YearOut(Schema):
 
 
 @router.get("/calendar/years", response={200: list[YearOut], **errors()}, auth=None)
-def calendar_years(request: HttpRequest):
+def calendar_years(request: ApiRequest):
     """The years whose official holiday arrangement the platform knows."""
     return list(CalendarYear.objects.all())
 
@@ -133,7 +132,7 @@ class YearIn(Schema):
 
 
 @router.put("/calendar/years/{year}", response={200: YearOut, **errors(401, 403, 422)})
-def calendar_set_year(request: HttpRequest, year: int, body: YearIn):
+def calendar_set_year(request: ApiRequest, year: int, body: YearIn):
     """Enter a year's holidays and make-up working days (city data authority)."""
     actor: Principal = request.auth
     if not actor.may(MANAGE_CALENDAR):
@@ -149,7 +148,7 @@ class DayIn(Schema):
 
 
 @router.put("/calendar/days/{day}", response={200: DayOut, **errors(401, 403, 422)})
-def calendar_set_day(request: HttpRequest, day: dt.date, body: DayIn):
+def calendar_set_day(request: ApiRequest, day: dt.date, body: DayIn):
     """Override a single day (a late change to the notice)."""
     actor: Principal = request.auth
     if not actor.may(MANAGE_CALENDAR):
@@ -202,7 +201,7 @@ class AuditPage(Schema):
 
 
 @router.get("/audit/entries", response={200: AuditPage, **errors(401, 403, 422)})
-def audit_entries(request: HttpRequest, q: Query[AuditQuery]):
+def audit_entries(request: ApiRequest, q: Query[AuditQuery]):
     """Audit entries the caller may read (auditors), newest first."""
     actor: Principal = request.auth
     if not actor.may(READ_AUDIT):
@@ -237,7 +236,7 @@ class VerificationOut(Schema):
 
 
 @router.get("/audit/verification", response={200: VerificationOut, **errors(401, 403)})
-def audit_verification(request: HttpRequest):
+def audit_verification(request: ApiRequest):
     """Walk the audit chain now and report whether it is whole, or its first broken link."""
     actor: Principal = request.auth
     if not actor.may(READ_AUDIT):

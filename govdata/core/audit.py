@@ -233,14 +233,16 @@ def _links(batch: int = 2000) -> Iterator[AuditEntry | AuditSeal]:
     next_entry = next(entries, None)
     next_seal = next(seals, None)
     while next_entry is not None or next_seal is not None:
-        if next_seal is None or (
-            next_entry is not None and next_entry.chain_seq < next_seal.chain_seq
-        ):
+        if next_entry is not None and (next_seal is None or _seq(next_entry) < next_seal.chain_seq):
             yield next_entry
             next_entry = next(entries, None)
-        else:
+        elif next_seal is not None:
             yield next_seal
             next_seal = next(seals, None)
+
+
+def _seq(link: AuditEntry | AuditSeal) -> int:
+    return link.chain_seq or 0
 
 
 def _check_link(link: AuditEntry | AuditSeal, previous: str) -> tuple[str, int]:
@@ -285,17 +287,18 @@ def verify() -> Verification:
     previous = GENESIS
     expected = 1
     for link in _links():
-        if link.chain_seq > head_seq:
+        seq = _seq(link)
+        if seq > head_seq:
             current = AuditChainHead.objects.filter(pk=1).values_list("seq", flat=True).first() or 0
-            if link.chain_seq > current:
-                return broken(link, link.chain_seq, "link beyond the chain head")
+            if seq > current:
+                return broken(link, seq, "link beyond the chain head")
             break  # chained after the walk began: the next verification covers it
-        if link.chain_seq != expected:
-            reason = f"link {expected} is missing" if link.chain_seq > expected else "link repeated"
-            return broken(link, link.chain_seq, reason)
+        if seq != expected:
+            reason = f"link {expected} is missing" if seq > expected else "link repeated"
+            return broken(link, seq, reason)
         reason, count = _check_link(link, previous)
         if reason:
-            return broken(link, link.chain_seq, reason)
+            return broken(link, seq, reason)
         if isinstance(link, AuditSeal):
             result.seals += 1
         result.entries += count

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
+from django.http import HttpRequest
 from ninja import Path, Schema
 
 MAX_ID = 2**62
@@ -27,3 +28,9 @@ def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """Response declarations for the error statuses an endpoint may answer with. 400 (a body or
     query that cannot be parsed) and 422 (input that breaks a rule) can happen anywhere."""
     return {status: ErrorOut for status in {400, 422, *statuses}}
+
+
+class ApiRequest(HttpRequest):
+    """The request an endpoint receives: ``auth`` is the caller the API authenticated."""
+
+    auth: Any

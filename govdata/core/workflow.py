@@ -76,7 +76,7 @@ class Workflow:
     model: type[WorkflowModel]
     states: list[State]
     transitions: list[Transition]
-    initial: str | None = None
+    initial: str = ""
     # Which objects an actor owes action on: a queryset filter, for the console's task list.
     tasks_for: Callable[[Any], models.QuerySet] | None = None
     _states: dict[str, State] = field(init=False, repr=False)
@@ -174,7 +174,9 @@ class Workflow:
         updates = {"status": target.name, "state_since": now, **self._deadline_fields(target, now)}
         updates.update(extra_updates or {})
         with transaction.atomic():
-            changed = type(obj).objects.filter(pk=obj.pk, status=obj.status).update(**updates)
+            changed = (
+                type(obj)._default_manager.filter(pk=obj.pk, status=obj.status).update(**updates)
+            )
             if changed != 1:
                 raise Conflict(
                     _("Someone else changed this first; reload and try again."), code="stale"
@@ -217,7 +219,7 @@ class Workflow:
 
     def open_with_deadline(self) -> models.QuerySet:
         states = [s.name for s in self.states if s.deadline]
-        return self.model.objects.filter(status__in=states, due_on__isnull=False)
+        return self.model._default_manager.filter(status__in=states, due_on__isnull=False)
 
     def lapse(self, pk: int, *, actor: Auditable | ActorRef, today: dt.date) -> bool:
         """Mark one overdue object lapsed and call its lapse handler; False when another worker
@@ -233,7 +235,7 @@ class Workflow:
             if obj is None:
                 return False
             now = timezone.now()
-            type(obj).objects.filter(pk=obj.pk).update(lapsed_at=now)
+            type(obj)._default_manager.filter(pk=obj.pk).update(lapsed_at=now)
             obj.lapsed_at = now
             self._write_history(obj, LAPSE, obj.status, obj.status, ref, "", now)
             audit.record(
@@ -276,7 +278,7 @@ def recompute_provisional_deadlines(
             start = timezone.localdate(obj.state_since) if obj.state_since else timezone.localdate()
             due = working_days.deadline(start, obj.due_days)
             if (due.due_on, due.provisional) != (obj.due_on, obj.due_provisional):
-                type(obj).objects.filter(pk=obj.pk).update(
+                type(obj)._default_manager.filter(pk=obj.pk).update(
                     due_on=due.due_on, due_provisional=due.provisional
                 )
                 changed += 1

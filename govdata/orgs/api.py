@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from govdata.core.errors import NotFound
-from govdata.core.schemas import IdPath, errors
+from govdata.core.schemas import ApiRequest, IdPath, errors
 
 from . import queries, services
 from .actors import Actor
@@ -48,7 +47,7 @@ class OrganisationPage(Schema):
 
 
 @router.get("/organisations", response={200: OrganisationPage, **errors(401, 422)})
-def list_organisations(request: HttpRequest, q: Query[OrganisationQuery]):
+def list_organisations(request: ApiRequest, q: Query[OrganisationQuery]):
     """The organisation tree, filtered; ordered by division code."""
     query = queries.organisations_visible_to(request.auth)
     if q.kind:
@@ -63,7 +62,7 @@ def list_organisations(request: HttpRequest, q: Query[OrganisationQuery]):
 
 
 @router.get("/organisations/{organisation_id}", response={200: OrganisationOut, **errors(401, 404)})
-def get_organisation(request: HttpRequest, organisation_id: IdPath):
+def get_organisation(request: ApiRequest, organisation_id: IdPath):
     return queries.access_organisation_by_id(request.auth, organisation_id)
 
 
@@ -78,7 +77,7 @@ class OrganisationIn(Schema):
 
 
 @router.post("/organisations", response={201: OrganisationOut, **errors(401, 403, 404, 422)})
-def create_organisation(request: HttpRequest, body: OrganisationIn):
+def create_organisation(request: ApiRequest, body: OrganisationIn):
     """Add an organisation under a parent the caller manages (platform admin for a root)."""
     org = services.check_create_organisation(actor=request.auth, **body.dict())
     return Status(201, org)
@@ -127,7 +126,7 @@ class MeOut(Schema):
 
 
 @router.get("/me", response={200: MeOut, **errors(401)})
-def me(request: HttpRequest):
+def me(request: ApiRequest):
     """Who the caller is: the person (with roles) or the system account."""
     actor: Actor = request.auth
     if actor.person is not None:
@@ -150,7 +149,7 @@ class ProfileIn(Schema):
 
 
 @router.patch("/me", response={200: PersonOut, **errors(401, 403)})
-def update_me(request: HttpRequest, body: ProfileIn):
+def update_me(request: ApiRequest, body: ProfileIn):
     """A person changes their own contact details."""
     return services.do_update_profile(actor=request.auth, email=body.email, phone=body.phone)
 
@@ -161,7 +160,7 @@ class PasswordIn(Schema):
 
 
 @router.post("/me/password", response={204: None, **errors(401, 403)})
-def change_my_password(request: HttpRequest, body: PasswordIn):
+def change_my_password(request: ApiRequest, body: PasswordIn):
     """A person changes their own password (the old one is required)."""
     services.check_change_password(
         actor=request.auth, old_password=body.old_password, new_password=body.new_password
@@ -173,7 +172,7 @@ def change_my_password(request: HttpRequest, body: PasswordIn):
     "/organisations/{organisation_id}/people",
     response={200: list[PersonOut], **errors(401, 404)},
 )
-def list_people(request: HttpRequest, organisation_id: IdPath):
+def list_people(request: ApiRequest, organisation_id: IdPath):
     """People holding roles in an organisation the caller manages."""
     org = queries.access_managed_organisation_by_id(request.auth, organisation_id)
     return list(queries.people_of(org).prefetch_related("roles__organisation"))
@@ -192,7 +191,7 @@ class StaffIn(Schema):
     "/organisations/{organisation_id}/people",
     response={201: PersonOut, **errors(401, 403, 404, 422)},
 )
-def create_staff(request: HttpRequest, organisation_id: IdPath, body: StaffIn):
+def create_staff(request: ApiRequest, organisation_id: IdPath, body: StaffIn):
     org = queries.access_managed_organisation_by_id(request.auth, organisation_id)
     person = services.check_create_staff(actor=request.auth, organisation=org, **body.dict())
     return Status(201, person)
@@ -207,7 +206,7 @@ class RoleIn(Schema):
     "/organisations/{organisation_id}/roles",
     response={201: RoleOut, **errors(401, 403, 404, 422)},
 )
-def assign_role(request: HttpRequest, organisation_id: IdPath, body: RoleIn):
+def assign_role(request: ApiRequest, organisation_id: IdPath, body: RoleIn):
     org = queries.access_managed_organisation_by_id(request.auth, organisation_id)
     person = Person.objects.filter(pk=body.person_id).first()
     if person is None:
@@ -224,7 +223,7 @@ def assign_role(request: HttpRequest, organisation_id: IdPath, body: RoleIn):
     "/organisations/{organisation_id}/roles/{assignment_id}",
     response={204: None, **errors(401, 403, 404, 422)},
 )
-def revoke_role(request: HttpRequest, organisation_id: IdPath, assignment_id: IdPath):
+def revoke_role(request: ApiRequest, organisation_id: IdPath, assignment_id: IdPath):
     org = queries.access_managed_organisation_by_id(request.auth, organisation_id)
     assignment = RoleAssignment.objects.filter(pk=assignment_id, organisation=org).first()
     if assignment is None:
@@ -251,7 +250,7 @@ class PublicUserOut(Schema):
 
 
 @router.post("/public-users", response={201: PublicUserOut, **errors(422)}, auth=None)
-def register_public_user(request: HttpRequest, body: PublicUserIn):
+def register_public_user(request: ApiRequest, body: PublicUserIn):
     """Real-name registration of a public user (ORG-4)."""
     return Status(201, services.check_register_public_user(**body.dict()))
 
@@ -290,7 +289,7 @@ class SystemQuery(Schema):
 
 
 @router.get("/system-accounts", response={200: list[SystemAccountOut], **errors(401, 422)})
-def list_system_accounts(request: HttpRequest, q: Query[SystemQuery]):
+def list_system_accounts(request: ApiRequest, q: Query[SystemQuery]):
     """System accounts of the organisations the caller manages."""
     query = queries.systems_visible_to(request.auth).prefetch_related("keys")
     if q.organisation_id:
@@ -305,7 +304,7 @@ class SystemAccountIn(Schema):
 
 
 @router.post("/system-accounts", response={201: SystemAccountOut, **errors(401, 403, 404, 422)})
-def create_system_account(request: HttpRequest, body: SystemAccountIn):
+def create_system_account(request: ApiRequest, body: SystemAccountIn):
     org = Organisation.objects.filter(pk=body.organisation_id).first()
     if org is None:
         raise NotFound("no such organisation", fields={"organisation_id": body.organisation_id})
@@ -316,7 +315,7 @@ def create_system_account(request: HttpRequest, body: SystemAccountIn):
 
 
 @router.get("/system-accounts/{system_id}", response={200: SystemAccountOut, **errors(401, 404)})
-def get_system_account(request: HttpRequest, system_id: IdPath):
+def get_system_account(request: ApiRequest, system_id: IdPath):
     return queries.access_system_account_by_id(request.auth, system_id)
 
 
@@ -324,7 +323,7 @@ def get_system_account(request: HttpRequest, system_id: IdPath):
     "/system-accounts/{system_id}/deactivate",
     response={200: SystemAccountOut, **errors(401, 403, 404)},
 )
-def deactivate_system_account(request: HttpRequest, system_id: IdPath):
+def deactivate_system_account(request: ApiRequest, system_id: IdPath):
     system = queries.access_system_account_by_id(request.auth, system_id)
     return services.do_deactivate_system_account(actor=request.auth, system=system)
 
@@ -344,7 +343,7 @@ class IssuedKeyOut(Schema):
     "/system-accounts/{system_id}/keys",
     response={201: IssuedKeyOut, **errors(401, 403, 404, 422)},
 )
-def issue_api_key(request: HttpRequest, system_id: IdPath, body: ApiKeyIn):
+def issue_api_key(request: ApiRequest, system_id: IdPath, body: ApiKeyIn):
     """Issue an API key. The answer holds the full key; the platform keeps only its hash."""
     system = queries.access_system_account_by_id(request.auth, system_id)
     key, plain = services.do_issue_api_key(
@@ -358,6 +357,6 @@ def issue_api_key(request: HttpRequest, system_id: IdPath, body: ApiKeyIn):
 
 
 @router.post("/api-keys/{key_id}/revoke", response={200: ApiKeyOut, **errors(401, 403, 404)})
-def revoke_api_key(request: HttpRequest, key_id: IdPath):
+def revoke_api_key(request: ApiRequest, key_id: IdPath):
     key = queries.access_api_key_by_id(request.auth, key_id)
     return services.do_revoke_api_key(actor=request.auth, key=key)

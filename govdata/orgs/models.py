@@ -50,7 +50,7 @@ class Organisation(models.Model):
         return self.name
 
 
-class PersonManager(BaseUserManager):
+class PersonManager(BaseUserManager["Person"]):
     use_in_migrations = True
 
     def create_user(self, username: str, password: str | None = None, **fields):
