@@ -70,7 +70,7 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    code = "malformed_request" if exc.status_code == 400 else "http_error"
+    code = {400: "malformed_request", 403: "forbidden"}.get(exc.status_code, "http_error")
     return _error(request, exc.status_code, code, str(exc))
 
 

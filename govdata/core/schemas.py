@@ -26,8 +26,12 @@ class ErrorOut(Schema):
 
 def errors(*statuses: int) -> dict[int, type[ErrorOut]]:
     """Response declarations for the error statuses an endpoint may answer with. 400 (a body or
-    query that cannot be parsed) and 422 (input that breaks a rule) can happen anywhere."""
-    return {status: ErrorOut for status in {400, 422, *statuses}}
+    query that cannot be parsed) and 422 (input that breaks a rule) can happen anywhere; where a
+    caller must authenticate (401), a session without its CSRF token gets 403."""
+    codes = {400, 422, *statuses}
+    if 401 in codes:
+        codes.add(403)
+    return {status: ErrorOut for status in sorted(codes)}
 
 
 class ApiRequest(HttpRequest):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db import connection, models, transaction
@@ -38,6 +38,7 @@ Permission = Callable[[Any, WorkflowModel], bool]
 LapseHandler = Callable[["Workflow", WorkflowModel, ActorRef], None]
 
 LAPSE = "lapse"
+M = TypeVar("M", bound=WorkflowModel)
 
 
 @dataclass(frozen=True)
@@ -137,14 +138,14 @@ class Workflow:
 
     def transition(
         self,
-        obj: WorkflowModel,
+        obj: M,
         name: str,
         *,
         actor: Any,
         comment: str = "",
         details: dict[str, Any] | None = None,
         extra_updates: dict[str, Any] | None = None,
-    ) -> WorkflowModel:
+    ) -> M:
         """Take transition ``name``: permission, compare-and-set, deadline, history, audit.
 
         Raises Invalid (unknown transition, missing comment), Forbidden (actor may not) or

@@ -11,8 +11,9 @@ from govdata.core.schemas import ApiRequest, IdPath, errors
 
 from . import queries, services
 from .actors import Actor
-from .choices import Level, OrgKind, PublicUserType, Role
-from .models import Organisation, Person, RoleAssignment, SystemAccount
+from .choices import AccountRequestKind, AccountRequestStatus, Level, OrgKind, PublicUserType, Role
+from .models import AccountRequest, Organisation, Person, RoleAssignment, SystemAccount
+from .workflows import account_request_workflow
 
 router = Router(tags=["organisations and people"])
 
@@ -360,3 +361,142 @@ def issue_api_key(request: ApiRequest, system_id: IdPath, body: ApiKeyIn):
 def revoke_api_key(request: ApiRequest, key_id: IdPath):
     key = queries.access_api_key_by_id(request.auth, key_id)
     return services.do_revoke_api_key(actor=request.auth, key=key)
+
+
+# --- Account requests (ORG-4) -----------------------------------------------------------------------
+
+
+class TransitionOut(Schema):
+    transition: str
+    from_state: str
+    to_state: str
+    actor_label: str
+    comment: str
+    at: dt.datetime
+
+
+class AccountRequestOut(Schema):
+    id: int
+    organisation_id: int
+    organisation_name: str
+    kind: AccountRequestKind
+    status: AccountRequestStatus
+    person_id: int | None
+    username: str
+    full_name: str
+    roles: list[str]
+    reason: str
+    requested_by: str
+    created_at: dt.datetime
+    due_on: dt.date | None
+    due_provisional: bool
+    history: list[TransitionOut]
+
+    @staticmethod
+    def resolve_organisation_name(obj: AccountRequest) -> str:
+        return obj.organisation.name
+
+    @staticmethod
+    def resolve_requested_by(obj: AccountRequest) -> str:
+        return str(obj.requested_by)
+
+    @staticmethod
+    def resolve_history(obj: AccountRequest) -> list:
+        return list(account_request_workflow.history(obj))
+
+
+class AccountRequestQuery(Schema):
+    status: AccountRequestStatus | None = None
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0, le=1_000_000)
+
+
+@router.get("/account-requests", response={200: list[AccountRequestOut], **errors(401)})
+def list_account_requests(request: ApiRequest, q: Query[AccountRequestQuery]):
+    """Account requests of the organisations the caller manages or answers for, newest first."""
+    query = queries.account_requests_visible_to(request.auth)
+    if q.status:
+        query = query.filter(status=q.status)
+    return list(query[q.offset : q.offset + q.limit])
+
+
+class AccountRequestIn(Schema):
+    organisation_id: int = Field(..., ge=1, le=2**62)
+    kind: AccountRequestKind
+    reason: str = Field(..., max_length=2000)
+    username: str = Field("", max_length=64)
+    full_name: str = Field("", max_length=100)
+    roles: list[Role] = Field([], max_length=8)
+    person_id: int | None = Field(None, ge=1, le=2**62)
+
+
+@router.post("/account-requests", response={201: AccountRequestOut, **errors(401, 404)})
+def submit_account_request(request: ApiRequest, body: AccountRequestIn):
+    """A department asks the data authority to create, change or cancel an account (ORG-4);
+    the authority answers within the working-day deadline in ``due_on``."""
+    org = Organisation.objects.filter(pk=body.organisation_id).first()
+    if org is None:
+        raise NotFound("no such organisation", fields={"organisation_id": body.organisation_id})
+    person = Person.objects.filter(pk=body.person_id).first() if body.person_id else None
+    created = services.check_submit_account_request(
+        actor=request.auth,
+        organisation=org,
+        kind=body.kind,
+        reason=body.reason,
+        username=body.username,
+        full_name=body.full_name,
+        roles=list(body.roles),
+        person=person,
+    )
+    return Status(201, created)
+
+
+@router.get("/account-requests/{request_id}", response={200: AccountRequestOut, **errors(401, 404)})
+def get_account_request(request: ApiRequest, request_id: IdPath):
+    return queries.access_account_request_by_id(request.auth, request_id)
+
+
+class DecisionIn(Schema):
+    comment: str = Field("", max_length=2000)
+
+
+class ApprovalOut(Schema):
+    request: AccountRequestOut
+    initial_password: str | None = Field(None, description="for a new account: shown this once")
+
+
+@router.post(
+    "/account-requests/{request_id}/approve",
+    response={200: ApprovalOut, **errors(401, 403, 404, 409)},
+)
+def approve_account_request(request: ApiRequest, request_id: IdPath, body: DecisionIn):
+    """The data authority approves and the change is carried out at once."""
+    obj = queries.access_account_request_by_id(request.auth, request_id)
+    obj, password = services.check_decide_account_request(
+        actor=request.auth, request=obj, approve=True, comment=body.comment
+    )
+    return ApprovalOut(request=obj, initial_password=password)
+
+
+@router.post(
+    "/account-requests/{request_id}/reject",
+    response={200: AccountRequestOut, **errors(401, 403, 404, 409)},
+)
+def reject_account_request(request: ApiRequest, request_id: IdPath, body: DecisionIn):
+    """The data authority refuses, giving its reason."""
+    obj = queries.access_account_request_by_id(request.auth, request_id)
+    obj, _ = services.check_decide_account_request(
+        actor=request.auth, request=obj, approve=False, comment=body.comment
+    )
+    return obj
+
+
+@router.post(
+    "/account-requests/{request_id}/withdraw",
+    response={200: AccountRequestOut, **errors(401, 403, 404, 409)},
+)
+def withdraw_account_request(request: ApiRequest, request_id: IdPath, body: DecisionIn):
+    obj = queries.access_account_request_by_id(request.auth, request_id)
+    return services.do_withdraw_account_request(
+        actor=request.auth, request=obj, comment=body.comment
+    )

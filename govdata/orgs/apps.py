@@ -6,3 +6,6 @@ class OrgsConfig(AppConfig):
     name = "govdata.orgs"
     label = "orgs"
     verbose_name = _("Organisations and people")
+
+    def ready(self) -> None:
+        from . import workflows  # noqa: F401  (declares the account-request procedure)

@@ -54,3 +54,18 @@ class PublicUserType(models.TextChoices):
     NATURAL_PERSON = "natural_person", _("Natural person")
     LEGAL_PERSON = "legal_person", _("Legal person")
     UNINCORPORATED = "unincorporated", _("Unincorporated organisation")
+
+
+class AccountRequestKind(models.TextChoices):
+    """ORG-4, Y§21: what a department asks the data authority to do with an account."""
+
+    CREATE = "create", _("Create an account")
+    CHANGE = "change", _("Change roles")
+    CANCEL = "cancel", _("Cancel an account")
+
+
+class AccountRequestStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Submitted")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -5,7 +5,9 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .choices import Level, OrgKind, PersonKind, PublicUserType, Role
+from govdata.core.models import WorkflowModel
+
+from .choices import AccountRequestKind, Level, OrgKind, PersonKind, PublicUserType, Role
 
 
 class Organisation(models.Model):
@@ -181,3 +183,44 @@ class ApiKey(models.Model):
     def is_usable(self, now=None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
+
+
+class AccountRequest(WorkflowModel):
+    """A department's request to create, change or cancel an account of its staff, answered by
+    the data authority of its area within 5 working days (ORG-4, Y§21)."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="account_requests"
+    )
+    kind = models.CharField(
+        max_length=16, choices=AccountRequestKind.choices, verbose_name=_("kind")
+    )
+    person = models.ForeignKey(
+        Person,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_requests",
+        verbose_name=_("account"),
+    )
+    username = models.CharField(max_length=64, blank=True, verbose_name=_("user name"))
+    full_name = models.CharField(max_length=100, blank=True, verbose_name=_("full name"))
+    roles = models.JSONField(default=list, blank=True, verbose_name=_("roles"))
+    reason = models.TextField(verbose_name=_("reason"))
+    requested_by = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("account request")
+        verbose_name_plural = _("account requests")
+        indexes = [
+            models.Index(
+                fields=["due_on"],
+                name="account_request_due_idx",
+                condition=models.Q(status="submitted"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.username or self.person} · {self.organisation}"

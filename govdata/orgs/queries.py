@@ -18,7 +18,7 @@ from govdata.core.errors import NotFound
 
 from .actors import Actor
 from .choices import MANAGING_ROLES, Level, OrgKind, Role
-from .models import ApiKey, Organisation, Person, RoleAssignment, SystemAccount
+from .models import AccountRequest, ApiKey, Organisation, Person, RoleAssignment, SystemAccount
 
 
 def in_area(authority: Organisation, organisation: Organisation) -> bool:
@@ -145,3 +145,17 @@ def authority_of_area(organisation: Organisation, level: str) -> Organisation | 
         if in_area(authority, organisation):
             return authority
     return None
+
+
+def account_requests_visible_to(actor: Actor) -> QuerySet[AccountRequest]:
+    """Requests of the organisations the actor manages, and those the actor's authority answers."""
+    return AccountRequest.objects.filter(
+        organisation__in=managed_organisations(actor)
+    ).select_related("organisation", "person", "requested_by")
+
+
+def access_account_request_by_id(actor: Actor, request_id: int) -> AccountRequest:
+    request = account_requests_visible_to(actor).filter(pk=request_id).first()
+    if request is None:
+        raise NotFound("no such account request")
+    return request

@@ -33,8 +33,17 @@ from govdata.core.identifiers import (
 
 from . import queries
 from .actors import Actor
-from .choices import LEVEL_ORDER, Level, OrgKind, PersonKind, PublicUserType, Role
-from .models import ApiKey, Organisation, Person, RoleAssignment, SystemAccount
+from .choices import (
+    LEVEL_ORDER,
+    MANAGING_ROLES,
+    AccountRequestKind,
+    Level,
+    OrgKind,
+    PersonKind,
+    PublicUserType,
+    Role,
+)
+from .models import AccountRequest, ApiKey, Organisation, Person, RoleAssignment, SystemAccount
 
 KEY_PREFIX = "gd"
 
@@ -622,3 +631,136 @@ def authenticate_api_key(raw: str, *, ip: str | None = None) -> Actor:
         # Not audited: a use of a key is not a state change; the data reads it makes are.
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now, last_used_ip=ip)
     return Actor.for_system(system, api_key_prefix=prefix)
+
+
+# --- Account requests (ORG-4) ---------------------------------------------------------------------
+
+
+def _check_requested_roles(roles: list[str]) -> list[str]:
+    if not roles:
+        raise Invalid(
+            _("Name at least one role."), code="required", fields={"roles": _("Required.")}
+        )
+    for role in roles:
+        if role not in Role.values or role == Role.PLATFORM_ADMIN:
+            raise Invalid(_("Unknown role."), code="invalid_role", fields={"roles": role})
+    return sorted(set(roles))
+
+
+def check_submit_account_request(
+    *,
+    actor: Actor,
+    organisation: Organisation,
+    kind: str,
+    reason: str,
+    username: str = "",
+    full_name: str = "",
+    roles: list[str] | None = None,
+    person: Person | None = None,
+) -> AccountRequest:
+    """A department's manager asks the data authority to create, change or cancel an account of
+    its staff (ORG-4). The 5-working-day answer deadline starts now (Y§21)."""
+    from .workflows import account_request_workflow
+
+    if actor.person is None or not any(actor.has_role(r, organisation) for r in MANAGING_ROLES):
+        raise NotFound(_("No such organisation."))
+    if kind not in AccountRequestKind.values:
+        raise Invalid(_("Unknown kind."), code="invalid_kind", fields={"kind": kind})
+    reason = _clean_text(reason, "reason", 2000)
+    request = AccountRequest(
+        organisation=organisation, kind=kind, reason=reason, requested_by=actor.person
+    )
+    if kind == AccountRequestKind.CREATE:
+        request.username = _check_username(username)
+        request.full_name = _clean_text(full_name, "full_name", 100)
+        request.roles = _check_requested_roles(roles or [])
+    else:
+        if (
+            person is None
+            or not RoleAssignment.objects.filter(person=person, organisation=organisation).exists()
+        ):
+            raise Invalid(
+                _("Name a person of this organisation."),
+                code="invalid_person",
+                fields={"person_id": ""},
+            )
+        request.person = person
+        if kind == AccountRequestKind.CHANGE:
+            request.roles = _check_requested_roles(roles or [])
+    account_request_workflow.start(request)
+    with transaction.atomic():
+        request.save()
+        audit.record(
+            actor=actor,
+            action="orgs.account_request.submit",
+            object_type="orgs.account_request",
+            object_id=request.pk,
+            details={
+                "kind": kind,
+                "organisation": organisation.pk,
+                "username": request.username,
+                "person": person.pk if person else None,
+                "roles": request.roles,
+                "due_on": request.due_on,
+            },
+        )
+    return request
+
+
+def check_decide_account_request(
+    *, actor: Actor, request: AccountRequest, approve: bool, comment: str = ""
+) -> tuple[AccountRequest, str | None]:
+    """The authority answers a request. Approving carries it out in the same transaction; for a
+    new account it returns the initial password, to be handed over once and changed at first use."""
+    from .workflows import account_request_workflow
+
+    initial_password = None
+    with transaction.atomic():
+        if not approve:
+            return account_request_workflow.transition(
+                request, "reject", actor=actor, comment=comment
+            ), None
+        account_request_workflow.transition(request, "approve", actor=actor, comment=comment)
+        organisation = request.organisation
+        if request.kind == AccountRequestKind.CREATE:
+            initial_password = secrets.token_urlsafe(12)
+            person = check_create_staff(
+                actor=actor,
+                organisation=organisation,
+                username=request.username,
+                full_name=request.full_name,
+                password=initial_password,
+                roles=request.roles,
+            )
+            AccountRequest.objects.filter(pk=request.pk).update(person=person)
+            request.person = person
+        elif request.kind == AccountRequestKind.CHANGE:
+            assert request.person is not None
+            held = RoleAssignment.objects.filter(person=request.person, organisation=organisation)
+            for assignment in held.exclude(role__in=request.roles):
+                do_revoke_role(actor=actor, assignment=assignment)
+            for role in request.roles:
+                _grant(actor, request.person, organisation, role)
+        else:
+            assert request.person is not None
+            for assignment in RoleAssignment.objects.filter(
+                person=request.person, organisation=organisation
+            ):
+                do_revoke_role(actor=actor, assignment=assignment)
+            if not RoleAssignment.objects.filter(person=request.person).exists():
+                Person.objects.filter(pk=request.person.pk).update(is_active=False)
+                audit.record(
+                    actor=actor,
+                    action="orgs.person.deactivate",
+                    object_type="person",
+                    object_id=request.person.pk,
+                )
+    return request, initial_password
+
+
+def do_withdraw_account_request(
+    *, actor: Actor, request: AccountRequest, comment: str = ""
+) -> AccountRequest:
+    from .workflows import account_request_workflow
+
+    return account_request_workflow.transition(request, "withdraw", actor=actor, comment=comment)
