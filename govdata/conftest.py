@@ -26,7 +26,7 @@ def _fast_hashing_and_queue(settings, request):
 
     HUEY.immediate = True
     # The calendar snapshot is cached per process; a rolled-back test must not leave its days.
-    calendar._bump_revision()
+    calendar.forget()
 
 
 @dataclass

@@ -127,6 +127,7 @@ if REDIS_URL:
         "name": env("GOVDATA_QUEUE_NAME", "govdata"),
         "url": REDIS_URL,
         "immediate": env_bool("GOVDATA_QUEUE_IMMEDIATE", False),
+        "utc": False,  # periodic jobs follow TIME_ZONE: "02:30" is the city's night
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -135,6 +136,7 @@ else:
         "name": env("GOVDATA_QUEUE_NAME", "govdata"),
         "filename": env("GOVDATA_QUEUE_FILE", str(VAR_DIR / "queue.sqlite3")),
         "immediate": env_bool("GOVDATA_QUEUE_IMMEDIATE", False),
+        "utc": False,  # periodic jobs follow TIME_ZONE: "02:30" is the city's night
     }
 
 # --- Authentication -------------------------------------------------------------------------------
@@ -160,6 +162,9 @@ SESSION_COOKIE_AGE = env_int("GOVDATA_SESSION_SECONDS", 8 * 3600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("GOVDATA_SECURE_COOKIES", False)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Reverse proxies (addresses or networks) whose X-Forwarded-For is believed: the caller's address
+# (for API-key allow-lists and the audit trail) is the last one in that header not among them.
+TRUSTED_PROXIES = [p for p in env("GOVDATA_TRUSTED_PROXIES").split(",") if p.strip()]
 # How far back "last used" of an API key is kept without a write per request (seconds).
 API_KEY_TOUCH_SECONDS = env_int("GOVDATA_API_KEY_TOUCH_SECONDS", 60)
 

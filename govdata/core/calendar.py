@@ -7,25 +7,26 @@ year the platform does not know, days follow the Monday-to-Friday rule and any d
 into that year is *provisional*; entering the year recomputes the open provisional deadlines.
 
 The exceptions are few (about 30 a year), so the whole calendar is held in memory per process and
-reloaded when its revision (bumped on every change, kept in the cache) moves.
+reloaded when its revision (a counter in the database, moved by every change) has moved; each
+process looks at the counter at most every ``RECHECK_SECONDS``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from django.core.cache import cache
 from django.db import transaction
+from django.db.models import F
 
 from .actors import ActorRef, Auditable, as_ref
 from .choices import CalendarSource
 from .errors import Invalid
-from .models import CalendarDay, CalendarYear
+from .models import CalendarDay, CalendarRevision, CalendarYear
 
-_REVISION_KEY = "govdata:calendar:revision"
 _ONE_DAY = dt.timedelta(days=1)
 MAX_SPAN_DAYS = 3660  # ten years: no deadline of the regulations comes near it
 
@@ -50,30 +51,43 @@ class _Snapshot:
 
 
 _snapshot: _Snapshot | None = None
+# How long a process trusts its calendar before asking the database whether it changed.
+RECHECK_SECONDS = 5.0
+_checked_at = 0.0
 
 
 def _revision() -> int:
-    return cache.get_or_set(_REVISION_KEY, 1, timeout=None) or 1
+    global _checked_at
+    now = time.monotonic()
+    if _snapshot is not None and now - _checked_at < RECHECK_SECONDS:
+        return _snapshot.revision
+    _checked_at = now
+    return CalendarRevision.objects.filter(pk=1).values_list("revision", flat=True).first() or 0
 
 
 def _bump_revision() -> None:
-    try:
-        cache.incr(_REVISION_KEY)
-    except ValueError:
-        cache.set(_REVISION_KEY, 2, timeout=None)
+    """Mark the calendar changed: this process reloads at once, the others within seconds."""
+    global _snapshot
+    if not CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1):
+        CalendarRevision.objects.get_or_create(pk=1, defaults={"revision": 2})
+    _snapshot = None
+
+
+def forget() -> None:
+    """Drop this process's calendar (tests, after a rollback)."""
     global _snapshot
     _snapshot = None
 
 
 @contextmanager
 def _fresh_snapshot() -> Iterator[None]:
-    """Around a change of the calendar: whether it commits or rolls back, no process keeps a
-    snapshot taken while it was under way (other processes see the revision move on commit)."""
+    """Around a change of the calendar: whether it commits or rolls back, this process keeps no
+    snapshot taken while it was under way. (The change itself moves the revision in its own
+    transaction, so other processes notice exactly when it commits.)"""
     try:
         yield
     finally:
-        _bump_revision()
-        transaction.on_commit(_bump_revision)
+        forget()
 
 
 def snapshot() -> _Snapshot:

@@ -51,6 +51,17 @@ class CalendarDay(models.Model):
         return f"{self.date} {'working' if self.is_working_day else 'holiday'}"
 
 
+class CalendarRevision(models.Model):
+    """A counter moved by every change of the calendar, so that every process (web nodes,
+    workers) notices within seconds that its in-memory calendar is stale. One row (id 1)."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    revision = models.BigIntegerField(default=1)
+
+    def __str__(self) -> str:
+        return f"calendar revision {self.revision}"
+
+
 class AuditChainHead(models.Model):
     """The last link of the audit chain: its sequence number and hash. One row (id 1); writers of
     chained entries lock it, which is what keeps the chain one unbroken line under concurrency."""
@@ -91,8 +102,8 @@ class AuditEntry(models.Model):
 
     Append-only. A state change is chained at once (``chain_seq`` and ``chain_hash`` set); a
     high-volume entry is written with its own ``entry_hash`` only and later sealed (``seal`` set,
-    the one change the table accepts). On PostgreSQL a trigger refuses every other UPDATE, and
-    every DELETE and TRUNCATE.
+    the one change the table accepts). On PostgreSQL a trigger refuses every other UPDATE and
+    every DELETE; TRUNCATE is taken from the application's role (docs/deploy.md).
     """
 
     at = models.DateTimeField(db_index=True, verbose_name=_("time"))
@@ -186,6 +197,7 @@ __all__ = [
     "AuditEntry",
     "AuditSeal",
     "CalendarDay",
+    "CalendarRevision",
     "CalendarYear",
     "TransitionRecord",
     "WorkflowModel",

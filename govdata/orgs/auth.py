@@ -3,6 +3,9 @@ for systems, the login session (with CSRF) for people in the browser."""
 
 from __future__ import annotations
 
+import ipaddress
+
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
@@ -10,10 +13,37 @@ from .actors import Actor
 from .services import authenticate_api_key
 
 
+def _in_networks(address: str, networks: list[str]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address.strip())
+    except ValueError:
+        return False
+    return any(ip in ipaddress.ip_network(n.strip(), strict=False) for n in networks)
+
+
+def _is_address(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
 def client_ip(request: HttpRequest) -> str | None:
-    """The caller's address. Behind a proxy, set the proxy to pass the real one in REMOTE_ADDR
-    (docs/deploy.md); X-Forwarded-For is not trusted here because a caller can forge it."""
-    return request.META.get("REMOTE_ADDR")
+    """The caller's address. REMOTE_ADDR, unless it is one of settings.TRUSTED_PROXIES: then the
+    last address of X-Forwarded-For that is not a trusted proxy (the entries before it could
+    have been written by the caller, so they are never believed)."""
+    remote = request.META.get("REMOTE_ADDR")
+    proxies = settings.TRUSTED_PROXIES
+    if not remote or not proxies or not _in_networks(remote, proxies):
+        return remote
+    forwarded = [
+        a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()
+    ]
+    for address in reversed(forwarded):
+        if not _in_networks(address, proxies):
+            return address if _is_address(address) else None
+    return remote
 
 
 class KeyHeaderAuth(APIKeyHeader):

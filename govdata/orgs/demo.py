@@ -17,7 +17,6 @@ same audit trail as real use. Every demo account has the password ``DEMO_PASSWOR
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -319,29 +318,29 @@ class PublicSpec:
     username: str
     full_name: str
     public_type: str
-    id_number: Callable[[], str]
+    id_number: str
 
 
 PUBLIC_USERS = [
-    # A resident of Chengdu's Jinjiang district born 1992-03-15: a real province code (51).
+    # Born 1992-03-15; ID numbers are checked against the province table, so a real one (51).
     PublicSpec(
         "citizen_zhang",
         "张明远",
         PublicUserType.NATURAL_PERSON,
-        lambda: ric_with_check("51010419920315421"),
+        ric_with_check("51010419920315421"),
     ),
     PublicSpec(
         "yunfan_tech",
         "示范市云帆数据科技有限公司",
         PublicUserType.LEGAL_PERSON,
-        lambda: demo_uscc("91", "990102", PUBLIC_SERIAL_BASE + 1),
+        demo_uscc("91", "990102", PUBLIC_SERIAL_BASE + 1),
     ),
     # A law firm is an unincorporated organisation registered by the justice bureau (31).
     PublicSpec(
         "mingli_law",
         "示范市明理律师事务所",
         PublicUserType.UNINCORPORATED,
-        lambda: demo_uscc("31", "990121", PUBLIC_SERIAL_BASE + 2),
+        demo_uscc("31", "990121", PUBLIC_SERIAL_BASE + 2),
     ),
 ]
 
@@ -456,11 +455,22 @@ def _build() -> list[Person]:
             full_name=public.full_name,
             password=DEMO_PASSWORD,
             public_type=public.public_type,
-            id_number=public.id_number(),
+            id_number=public.id_number,
         )
     # No API key: a key is shown once, when issued, and the demo has nobody to show it to.
     for org_key, name, description in SYSTEM_ACCOUNTS:
         services.check_create_system_account(
             actor=actor, organisation=orgs[org_key], name=name, description=description
         )
+    # One open account request, so that the city authority's console shows a task with its
+    # working-day deadline (ORG-4, Y§21).
+    services.check_submit_account_request(
+        actor=Actor.for_person(people["mzj_cdo"]),
+        organisation=orgs["mzj"],
+        kind="create",
+        reason="新入职的数据业务人员，负责婚姻登记数据的汇聚与更新。",
+        username="mzj_newcomer",
+        full_name="郑晓明",
+        roles=[R.DATA_STAFF],
+    )
     return list(people.values())

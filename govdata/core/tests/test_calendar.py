@@ -171,3 +171,18 @@ def test_counting_is_additive(a, b, c):
     assert cal.working_days_between(a, c) == cal.working_days_between(
         a, b
     ) + cal.working_days_between(b, c)
+
+
+def test_another_process_change_is_noticed_after_the_recheck_interval(monkeypatch):
+    from django.db.models import F
+
+    from govdata.core.models import CalendarRevision
+
+    day = D(2026, 12, 1)  # a Tuesday
+    assert cal.is_working_day(day)
+    # Another web node enters a holiday: the rows and the revision move in the database.
+    CalendarDay.objects.create(date=day, is_working_day=False, source="notice")
+    CalendarRevision.objects.filter(pk=1).update(revision=F("revision") + 1)
+    assert cal.is_working_day(day)  # this process still trusts its calendar for a few seconds
+    monkeypatch.setattr(cal, "RECHECK_SECONDS", 0.0)
+    assert not cal.is_working_day(day)

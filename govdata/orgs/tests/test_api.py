@@ -417,3 +417,42 @@ def test_a_system_has_no_profile(context):
         headers={"X-API-Key": context["plain_key"]},
     )
     assert_error_body(response, 403)
+
+
+@pytest.mark.parametrize(
+    ("remote", "forwarded", "expected"),
+    [
+        ("203.0.113.9", "10.8.0.1", "203.0.113.9"),  # not a proxy: its header is ignored
+        ("127.0.0.1", "10.8.0.1", "10.8.0.1"),  # the proxy passes the caller on
+        ("127.0.0.1", "10.8.0.1, 198.51.100.7", "198.51.100.7"),  # only the last hop is believed
+        ("127.0.0.1", "", "127.0.0.1"),
+        ("127.0.0.1", "garbage", None),
+    ],
+)
+def test_the_caller_address_comes_through_trusted_proxies_only(
+    settings, rf, remote, forwarded, expected
+):
+    from govdata.orgs.auth import client_ip
+
+    settings.TRUSTED_PROXIES = ["127.0.0.1/32"]
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+    assert client_ip(request) == expected
+
+
+def test_an_allow_listed_key_behind_the_proxy(context, settings):
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    ApiKey.objects.filter(pk=context["key"].pk).update(allowed_ips=["10.8.0.0/16"])
+    headers = {"X-API-Key": context["plain_key"]}
+    ok = Client(REMOTE_ADDR="127.0.0.1").get(
+        "/api/v1/me", headers={**headers, "X-Forwarded-For": "10.8.3.4"}
+    )
+    assert ok.status_code == 200
+    forged = Client(REMOTE_ADDR="127.0.0.1").get(
+        "/api/v1/me", headers={**headers, "X-Forwarded-For": "10.8.3.4, 203.0.113.5"}
+    )
+    assert forged.status_code == 401
+
+
+def test_health_check_answers(db):
+    response = Client().get("/healthz")
+    assert response.status_code == 200 and response.json()["database"] is True
