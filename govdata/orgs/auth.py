@@ -76,7 +76,7 @@ def actor_of(request: HttpRequest) -> Actor:
     if actor is None:
         user = request.user
         actor = Actor.for_person(user) if user.is_authenticated else Actor.anonymous()
-        request._govdata_actor = actor
+        request._govdata_actor = actor  # type: ignore[attr-defined]
     return actor
 
 
