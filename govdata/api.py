@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
@@ -48,7 +49,10 @@ def service_error(request: HttpRequest, exc: ServiceError) -> HttpResponse:
 @api.exception_handler(AuthenticationError)
 def authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(
-        request, 401, "unauthenticated", "Authentication required: an API key or a login session."
+        request,
+        401,
+        "unauthenticated",
+        _("Authentication required: an API key or a login session."),
     )
 
 
@@ -60,12 +64,12 @@ def validation_error(request: HttpRequest, exc: NinjaValidationError) -> HttpRes
             str(p) for p in item.get("loc", []) if p not in ("body", "query", "path", "payload")
         ]
         fields[".".join(location) or "request"] = str(item.get("msg", "invalid"))
-    return _error(request, 422, "invalid", "The request is not valid.", fields)
+    return _error(request, 422, "invalid", _("The request is not valid."), fields)
 
 
 @api.exception_handler(Http404)
 def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return _error(request, 404, "not_found", "Not found.")
+    return _error(request, 404, "not_found", _("Not found."))
 
 
 @api.exception_handler(HttpError)
@@ -77,4 +81,4 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(Exception)
 def unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     log.exception("unexpected error in %s %s", request.method, request.path)
-    return _error(request, 500, "server_error", "Unexpected error; it has been logged.")
+    return _error(request, 500, "server_error", _("Unexpected error; it has been logged."))

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import DatabaseError, connection
 from django.http import JsonResponse
 from django.urls import include, path
+from django.utils.translation import gettext as _
 
 from .api import api
 
@@ -19,7 +20,8 @@ def healthz(request):
 def api_not_found(request, rest: str = ""):
     """Any other address under /api/ answers like the API does, in JSON."""
     return JsonResponse(
-        {"error": {"code": "not_found", "message": "No such endpoint.", "fields": {}}}, status=404
+        {"error": {"code": "not_found", "message": str(_("No such endpoint.")), "fields": {}}},
+        status=404,
     )
 
 

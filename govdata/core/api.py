@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Query, Router, Schema
 
 from . import audit
@@ -23,7 +24,7 @@ def _check_range(**days: dt.date) -> None:
     for name, day in days.items():
         if not MIN_DATE <= day <= MAX_DATE:
             raise Invalid(
-                "date out of range", code="date_range", fields={name: "1990-01-01 … 2200-12-31"}
+                _("date out of range"), code="date_range", fields={name: "1990-01-01 … 2200-12-31"}
             )
 
 
@@ -52,7 +53,7 @@ def calendar_days(request: ApiRequest, q: Query[DaysQuery]):
     _check_range(start=q.start, end=q.end)
     if q.end < q.start or (q.end - q.start).days > 400:
         raise Invalid(
-            "end must follow start, at most 400 days later",
+            _("end must follow start, at most 400 days later"),
             code="date_range",
             fields={"end": "start … start + 400 days"},
         )
@@ -136,7 +137,7 @@ def calendar_set_year(request: ApiRequest, year: int, body: YearIn):
     """Enter a year's holidays and make-up working days (city data authority)."""
     actor: Principal = request.auth
     if not actor.may(MANAGE_CALENDAR):
-        raise Forbidden("only the city's data authority keeps the calendar")
+        raise Forbidden(_("only the city's data authority keeps the calendar"))
     return cal.do_set_year(
         actor=actor, year=year, holidays=body.holidays, workdays=body.workdays, notice=body.notice
     )
@@ -152,7 +153,7 @@ def calendar_set_day(request: ApiRequest, day: dt.date, body: DayIn):
     """Override a single day (a late change to the notice)."""
     actor: Principal = request.auth
     if not actor.may(MANAGE_CALENDAR):
-        raise Forbidden("only the city's data authority keeps the calendar")
+        raise Forbidden(_("only the city's data authority keeps the calendar"))
     _check_range(day=day)
     cal.do_set_day(actor=actor, day=day, working=body.working, name=body.name)
     return DayOut(
@@ -205,7 +206,7 @@ def audit_entries(request: ApiRequest, q: Query[AuditQuery]):
     """Audit entries the caller may read (auditors), newest first."""
     actor: Principal = request.auth
     if not actor.may(READ_AUDIT):
-        raise Forbidden("auditors only")
+        raise Forbidden(_("auditors only"))
     query = audit.entries_visible_to(actor)
     if q.action:
         query = query.filter(action=q.action)
@@ -240,5 +241,5 @@ def audit_verification(request: ApiRequest):
     """Walk the audit chain now and report whether it is whole, or its first broken link."""
     actor: Principal = request.auth
     if not actor.may(READ_AUDIT):
-        raise Forbidden("auditors only")
+        raise Forbidden(_("auditors only"))
     return audit.verify().as_dict()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F
+from django.utils.translation import gettext_lazy as _
 
 from .actors import ActorRef, Auditable, as_ref
 from .choices import CalendarSource
@@ -126,7 +127,7 @@ def add_working_days(start: dt.date, n: int) -> dt.date:
         day += step
         limit -= 1
         if limit < 0:
-            raise Invalid("working-day span too long", code="calendar_span")
+            raise Invalid(_("working-day span too long"), code="calendar_span")
         if cal.is_working_day(day):
             remaining -= 1
     return day
@@ -137,7 +138,7 @@ def working_days_between(start: dt.date, end: dt.date) -> int:
     if end < start:
         return -working_days_between(end, start)
     if (end - start).days > MAX_SPAN_DAYS * 4:
-        raise Invalid("working-day span too long", code="calendar_span")
+        raise Invalid(_("working-day span too long"), code="calendar_span")
     cal = snapshot()
     count = 0
     day = start
@@ -175,14 +176,14 @@ def _exceptions_of(year: int, holidays: Iterable[dt.date], workdays: Iterable[dt
     both = holidays & workdays
     if both:
         raise Invalid(
-            "a day cannot be both a holiday and a working day",
+            _("a day cannot be both a holiday and a working day"),
             code="calendar_overlap",
             fields={"days": ", ".join(sorted(d.isoformat() for d in both))},
         )
     for day in holidays | workdays:
         if day.year != year:
             raise Invalid(
-                "every day must lie in the year entered",
+                _("every day must lie in the year entered"),
                 code="calendar_wrong_year",
                 fields={"days": day.isoformat()},
             )
@@ -213,7 +214,7 @@ def do_set_year(
     from . import audit, workflow
 
     if not 1990 <= year <= 2200:
-        raise Invalid("year out of range", code="calendar_year", fields={"year": year})
+        raise Invalid(_("year out of range"), code="calendar_year", fields={"year": year})
     exceptions = _exceptions_of(year, holidays, workdays)
     names = names or {}
     ref = as_ref(actor)
@@ -225,7 +226,7 @@ def do_set_year(
             )
             for d, w in sorted(exceptions.items())
         )
-        entry, _ = CalendarYear.objects.update_or_create(
+        entry, _created = CalendarYear.objects.update_or_create(
             year=year,
             defaults={"source": CalendarSource.NOTICE, "notice": notice, "entered_by": ref.label},
         )
@@ -287,7 +288,7 @@ def seed_from_package(years: Iterable[int] | None = None) -> list[int]:
         while day.year == year:
             working = chinese_calendar.is_workday(day)
             if working != (day.weekday() < 5):
-                _, name = chinese_calendar.get_holiday_detail(day)
+                _on_holiday, name = chinese_calendar.get_holiday_detail(day)
                 rows.append(
                     CalendarDay(
                         date=day,

@@ -18,6 +18,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
@@ -83,19 +84,19 @@ def normalise(value: str) -> str:
 def check_ric(value: str, *, today: dt.date | None = None) -> list[Finding]:
     number = normalise(value)
     if not RIC_RE.match(number):
-        return [Finding("format", "a resident ID number is 17 digits and a check digit or X")]
+        return [Finding("format", _("a resident ID number is 17 digits and a check digit or X"))]
     findings = []
     if stdnum_ric.calc_check_digit(number[:17]) != number[17]:
-        findings.append(Finding("check_character", "the check digit does not match"))
+        findings.append(Finding("check_character", _("the check digit does not match")))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        findings.append(Finding("birth_date", "the birth date is not a real date"))
+        findings.append(Finding("birth_date", _("the birth date is not a real date")))
     else:
         if birth > (today or dt.date.today()) or birth.year < 1880:
-            findings.append(Finding("birth_date", "the birth date is out of range"))
+            findings.append(Finding("birth_date", _("the birth date is out of range")))
     if number[:2] not in PROVINCES:
-        findings.append(Finding("division", "the address code names no province"))
+        findings.append(Finding("division", _("the address code names no province")))
     return findings
 
 
@@ -110,18 +111,18 @@ def check_uscc(value: str) -> list[Finding]:
         ]
     findings = []
     if stdnum_uscc.calc_check_digit(code[:17]) != code[17]:
-        findings.append(Finding("check_character", "the check character does not match"))
+        findings.append(Finding("check_character", _("the check character does not match")))
     if not code[2:8].isdigit():
-        findings.append(Finding("division", "characters 3 to 8 must be a division code"))
+        findings.append(Finding("division", _("characters 3 to 8 must be a division code")))
     return findings
 
 
 def check_division_code(value: str) -> list[Finding]:
     code = normalise(value)
     if not DIVISION_RE.match(code):
-        return [Finding("format", "a division code is 6, 9 or 12 digits")]
+        return [Finding("format", _("a division code is 6, 9 or 12 digits"))]
     if code[:2] == "00":
-        return [Finding("division", "the province part is empty")]
+        return [Finding("division", _("the province part is empty"))]
     return []
 
 

@@ -13,6 +13,7 @@ the rules that services enforce:
 from __future__ import annotations
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from govdata.core.errors import NotFound
 
@@ -95,14 +96,14 @@ def managed_organisations(actor: Actor) -> QuerySet[Organisation]:
 def access_organisation_by_id(actor: Actor, organisation_id: int) -> Organisation:
     org = organisations_visible_to(actor).filter(pk=organisation_id).first()
     if org is None:
-        raise NotFound("no such organisation")
+        raise NotFound(_("no such organisation"))
     return org
 
 
 def access_managed_organisation_by_id(actor: Actor, organisation_id: int) -> Organisation:
     org = Organisation.objects.filter(pk=organisation_id).first()
     if org is None or not can_manage_organisation(actor, org):
-        raise NotFound("no such organisation")
+        raise NotFound(_("no such organisation"))
     return org
 
 
@@ -127,14 +128,14 @@ def systems_visible_to(actor: Actor) -> QuerySet[SystemAccount]:
 def access_system_account_by_id(actor: Actor, system_id: int) -> SystemAccount:
     system = SystemAccount.objects.select_related("organisation").filter(pk=system_id).first()
     if system is None or not can_manage_organisation(actor, system.organisation):
-        raise NotFound("no such system account")
+        raise NotFound(_("no such system account"))
     return system
 
 
 def access_api_key_by_id(actor: Actor, key_id: int) -> ApiKey:
     key = ApiKey.objects.select_related("system_account__organisation").filter(pk=key_id).first()
     if key is None or not can_manage_organisation(actor, key.system_account.organisation):
-        raise NotFound("no such API key")
+        raise NotFound(_("no such API key"))
     return key
 
 
@@ -157,5 +158,5 @@ def account_requests_visible_to(actor: Actor) -> QuerySet[AccountRequest]:
 def access_account_request_by_id(actor: Actor, request_id: int) -> AccountRequest:
     request = account_requests_visible_to(actor).filter(pk=request_id).first()
     if request is None:
-        raise NotFound("no such account request")
+        raise NotFound(_("no such account request"))
     return request

@@ -318,3 +318,21 @@ def test_staff_without_admin_right_cannot_open_the_admin(city):
     client.force_login(city.steward)
     response = client.get("/admin/")
     assert response.status_code == 302
+
+
+def test_chinese_is_the_default_whatever_the_browser_asks(client):
+    response = client.get("/", headers={"Accept-Language": "en-US,en;q=0.9"})
+    assert response["Content-Language"] == "zh-hans"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert client.get("/")["Content-Language"] == "en"
+
+
+def test_api_errors_speak_the_platform_language(db, client):
+    body = client.get("/api/v1/me").json()
+    assert body["error"] == {
+        "code": "unauthenticated",
+        "message": "需要身份认证：请提供API密钥或登录会话。",
+        "fields": {},
+    }
+    bad = client.get("/api/v1/calendar/days", {"start": "2026-01-01", "end": "2028-01-01"}).json()
+    assert bad["error"]["message"] == "结束日期须晚于开始日期，且相隔不超过400天"
