@@ -216,11 +216,18 @@ DEADLINE_DAYS = {
 }
 
 PLATFORM_NAME = _("City Government Data Platform")
+# The function that gives the actor of a page request (core's pages ask it; orgs answers).
+ACTOR_RESOLVER = "govdata.orgs.auth.actor_of"
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("GOVDATA_LOG_LEVEL", "INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        # gunicorn and the huey consumer print through handlers of their own
+        "gunicorn": {"propagate": False},
+        "huey": {"propagate": False},
+    },
 }

@@ -10,6 +10,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -17,6 +18,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -34,11 +36,9 @@ AUDIT_PAGE_SIZE = 50
 
 
 def page_actor(request: HttpRequest) -> Any:
-    """The actor of a page request. Resolving people and their roles is the orgs app's business,
-    so core asks it here, at call time, and otherwise knows nothing of people."""
-    from govdata.orgs.auth import actor_of
-
-    return actor_of(request)
+    """The actor of a page request. Resolving people and their roles is the orgs app's business:
+    settings.ACTOR_RESOLVER names its function, so core depends on no app above it."""
+    return import_string(settings.ACTOR_RESOLVER)(request)
 
 
 def translated(message: Any) -> str:
