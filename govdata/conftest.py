@@ -122,3 +122,25 @@ def login():
         return client
 
     return _login
+
+
+@pytest.fixture
+def context(city, citizen) -> dict:
+    """The city with a system account of its department, a key for it (and the key's full text,
+    as shown once), a role assignment to revoke, and a public user."""
+    from govdata.orgs import services
+    from govdata.orgs.models import RoleAssignment
+
+    steward = city.actor(city.steward)
+    system = services.check_create_system_account(
+        actor=steward, organisation=city.department, name="民政业务系统"
+    )
+    key, plain = services.do_issue_api_key(actor=steward, system=system, label="counter")
+    return {
+        "city": city,
+        "citizen": citizen,
+        "system": system,
+        "key": key,
+        "plain_key": plain,
+        "assignment": RoleAssignment.objects.get(person=city.analyst, organisation=city.department),
+    }

@@ -13,27 +13,10 @@ from govdata.core.identifiers import ric_with_check
 from govdata.core.models import AuditEntry
 from govdata.core.testing import Endpoint, assert_error_body, call
 from govdata.orgs import services
-from govdata.orgs.models import ApiKey, Organisation, RoleAssignment, SystemAccount
+from govdata.orgs.models import ApiKey, Organisation, SystemAccount
 from govdata.orgs.testing import TEST_PASSWORD, fake_uscc
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def context(city) -> dict:
-    steward = city.actor(city.steward)
-    system = services.check_create_system_account(
-        actor=steward, organisation=city.department, name="民政业务系统"
-    )
-    key, plain = services.do_issue_api_key(actor=steward, system=system, label="counter")
-    assignment = RoleAssignment.objects.get(person=city.analyst, organisation=city.department)
-    return {
-        "city": city,
-        "system": system,
-        "key": key,
-        "plain_key": plain,
-        "assignment": assignment,
-    }
 
 
 ENDPOINTS = [

@@ -82,24 +82,6 @@ def text_of(response) -> str:
 # --- Context of the tests ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def context(city, citizen) -> dict[str, Any]:
-    steward = city.actor(city.steward)
-    system = services.check_create_system_account(
-        actor=steward, organisation=city.department, name="民政业务系统"
-    )
-    key, plain = services.do_issue_api_key(actor=steward, system=system, label="counter")
-    assignment = RoleAssignment.objects.get(person=city.analyst, organisation=city.department)
-    return {
-        "city": city,
-        "citizen": citizen,
-        "system": system,
-        "key": key,
-        "plain_key": plain,
-        "assignment": assignment,
-    }
-
-
 PAGES = [
     Page("console home", lambda c: "/console/", allowed="analyst", expect="我的待办"),
     Page(
