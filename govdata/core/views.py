@@ -42,24 +42,9 @@ def page_actor(request: HttpRequest) -> Any:
 
 
 def translated(message: Any) -> str:
-    """A message of a service error in the page's language. Services translate their messages;
-    a few lower layers (identifier findings, calendar checks) raise plain English, which the
-    catalog translates here. A message without a translation is shown as it is."""
-    text = str(message or "")
-    if not text:
-        return ""
-    return "；".join(_(part) for part in text.split("; ")) if "; " in text else _(text)
-
-
-def _normal(value: Any) -> str:
-    return "".join(str(value or "").split()).replace("-", "").upper()
-
-
-def _echoes_input(detail: str, submitted: str) -> bool:
-    """Does a field detail of a service error merely repeat what was typed (some services name the
-    offending value rather than the problem)? Then the error's message says more."""
-    detail, submitted = _normal(detail), _normal(submitted)
-    return bool(detail and submitted) and (detail in submitted or submitted in detail)
+    """A service error's message as text: services translate their messages (lazily), so this
+    renders it in the page's language."""
+    return str(message or "")
 
 
 def apply_service_error(
@@ -70,13 +55,9 @@ def apply_service_error(
     the form field of a service argument that the form calls otherwise."""
     for argument, detail in exc.fields.items():
         name = (aliases or {}).get(argument, argument)
-        if name not in form.fields:
+        if name not in form.fields or name in form.errors:
             continue
-        submitted = " ".join(form.data.getlist(name)) if hasattr(form.data, "getlist") else ""
-        text = translated(exc.message) if _echoes_input(detail, submitted) else translated(detail)
-        if name in form.errors:
-            continue
-        form.add_error(name, text or translated(exc.message))
+        form.add_error(name, translated(detail) or translated(exc.message))
 
 
 def console_context(request: HttpRequest, actor: Any) -> dict[str, Any]:

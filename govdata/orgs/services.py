@@ -88,9 +88,11 @@ def check_create_organisation(
     name = _clean_text(name, "name", 200)
     short_name = _clean_text(short_name, "short_name", 60, required=False)
     if kind not in OrgKind.values:
-        raise Invalid(_("Unknown kind."), code="invalid_kind", fields={"kind": kind})
+        raise Invalid(_("Unknown kind."), code="invalid_kind", fields={"kind": _("Unknown kind.")})
     if level not in Level.values:
-        raise Invalid(_("Unknown level."), code="invalid_level", fields={"level": level})
+        raise Invalid(
+            _("Unknown level."), code="invalid_level", fields={"level": _("Unknown level.")}
+        )
     division_code = normalise(division_code)
     findings = check_division_code(division_code)
     if findings:
@@ -104,12 +106,15 @@ def check_create_organisation(
     if parent_id is not None:
         parent = Organisation.objects.filter(pk=parent_id).first()
         if parent is None or not queries.can_manage_organisation(actor, parent):
-            raise NotFound(_("No such parent organisation."), fields={"parent_id": parent_id})
+            raise NotFound(
+                _("No such parent organisation."),
+                fields={"parent_id": _("No such parent organisation.")},
+            )
         if LEVEL_ORDER.index(Level(level)) < LEVEL_ORDER.index(Level(parent.level)):
             raise Invalid(
                 _("An organisation cannot sit above its parent's level."),
                 code="invalid_level",
-                fields={"level": level},
+                fields={"level": _("An organisation cannot sit above its parent's level.")},
             )
     elif not actor.is_platform_admin:
         raise Forbidden(_("Only the platform administrator adds a top-level organisation."))
@@ -118,7 +123,7 @@ def check_create_organisation(
         raise Invalid(
             _("The division code lies outside the parent's area."),
             code="outside_area",
-            fields={"division_code": division_code},
+            fields={"division_code": _("The division code lies outside the parent's area.")},
         )
     if (
         kind == OrgKind.AUTHORITY
@@ -129,7 +134,7 @@ def check_create_organisation(
         raise Invalid(
             _("This area already has a data authority."),
             code="duplicate_authority",
-            fields={"kind": kind},
+            fields={"kind": _("This area already has a data authority.")},
         )
     try:
         with transaction.atomic():
@@ -161,7 +166,7 @@ def check_create_organisation(
         raise Invalid(
             _("An organisation with this name or credit code exists already."),
             code="duplicate",
-            fields={"uscc": uscc, "name": name},
+            fields={"uscc": _("An organisation with this name or credit code exists already.")},
         ) from exc
     return org
 
@@ -186,11 +191,13 @@ def _check_username(username: str) -> str:
         raise Invalid(
             _("Use letters, digits and . _ - @ only."),
             code="invalid_username",
-            fields={"username": username},
+            fields={"username": _("Use letters, digits and . _ - @ only.")},
         )
     if Person.objects.filter(username__iexact=username).exists():
         raise Invalid(
-            _("This user name is taken."), code="duplicate_username", fields={"username": username}
+            _("This user name is taken."),
+            code="duplicate_username",
+            fields={"username": _("This user name is taken.")},
         )
     return username
 
@@ -237,19 +244,23 @@ def check_create_staff(
 
 def _check_role_grant(actor: Actor, organisation: Organisation, role: str) -> None:
     if role not in Role.values:
-        raise Invalid(_("Unknown role."), code="invalid_role", fields={"role": role})
+        raise Invalid(_("Unknown role."), code="invalid_role", fields={"role": _("Unknown role.")})
     if role == Role.PLATFORM_ADMIN and not actor.is_platform_admin:
         raise Forbidden(_("Only a platform administrator grants that role."))
     if role == Role.REVIEWER and organisation.kind != OrgKind.AUTHORITY:
         raise Invalid(
-            _("Reviewers work at a data authority."), code="invalid_role", fields={"role": role}
+            _("Reviewers work at a data authority."),
+            code="invalid_role",
+            fields={"role": _("Reviewers work at a data authority.")},
         )
     if role == Role.EXPERT and organisation.kind not in {
         OrgKind.EXPERT_COMMITTEE,
         OrgKind.AUTHORITY,
     }:
         raise Invalid(
-            _("Experts belong to the expert committee."), code="invalid_role", fields={"role": role}
+            _("Experts belong to the expert committee."),
+            code="invalid_role",
+            fields={"role": _("Experts belong to the expert committee.")},
         )
 
 
@@ -278,7 +289,9 @@ def do_assign_role(
         raise NotFound(_("No such organisation."))
     if person.kind != PersonKind.STAFF:
         raise Invalid(
-            _("Public users hold no roles."), code="invalid_person", fields={"person_id": person.pk}
+            _("Public users hold no roles."),
+            code="invalid_person",
+            fields={"person_id": _("Public users hold no roles.")},
         )
     _check_role_grant(actor, organisation, role)
     with transaction.atomic():
@@ -380,7 +393,7 @@ def check_register_public_user(
         raise Invalid(
             _("Choose the kind of user."),
             code="invalid_public_type",
-            fields={"public_type": public_type},
+            fields={"public_type": _("Choose the kind of user.")},
         )
     username = _check_username(username)
     full_name = _clean_text(full_name, "full_name", 100)
@@ -474,7 +487,7 @@ def check_create_system_account(
         raise Invalid(
             _("This organisation has a system of that name."),
             code="duplicate",
-            fields={"name": name},
+            fields={"name": _("This organisation has a system of that name.")},
         )
     with transaction.atomic():
         system = SystemAccount.objects.create(
@@ -516,7 +529,9 @@ def _clean_ips(allowed_ips: list[str] | None) -> list[str]:
             cleaned.append(str(ipaddress.ip_network(value, strict=False)))
         except ValueError as exc:
             raise Invalid(
-                _("Not an address or network."), code="invalid_ip", fields={"allowed_ips": value}
+                _("Not an address or network."),
+                code="invalid_ip",
+                fields={"allowed_ips": _("Not an address or network.")},
             ) from exc
     return cleaned
 
@@ -543,7 +558,7 @@ def do_issue_api_key(
         raise Invalid(
             _("The expiry lies in the past."),
             code="invalid_expiry",
-            fields={"expires_at": expires_at},
+            fields={"expires_at": _("The expiry lies in the past.")},
         )
     label = _clean_text(label, "label", 100, required=False)
     ips = _clean_ips(allowed_ips)
@@ -643,7 +658,9 @@ def _check_requested_roles(roles: list[str]) -> list[str]:
         )
     for role in roles:
         if role not in Role.values or role == Role.PLATFORM_ADMIN:
-            raise Invalid(_("Unknown role."), code="invalid_role", fields={"roles": role})
+            raise Invalid(
+                _("Unknown role."), code="invalid_role", fields={"roles": _("Unknown role.")}
+            )
     return sorted(set(roles))
 
 
@@ -665,7 +682,7 @@ def check_submit_account_request(
     if actor.person is None or not any(actor.has_role(r, organisation) for r in MANAGING_ROLES):
         raise NotFound(_("No such organisation."))
     if kind not in AccountRequestKind.values:
-        raise Invalid(_("Unknown kind."), code="invalid_kind", fields={"kind": kind})
+        raise Invalid(_("Unknown kind."), code="invalid_kind", fields={"kind": _("Unknown kind.")})
     reason = _clean_text(reason, "reason", 2000)
     request = AccountRequest(
         organisation=organisation, kind=kind, reason=reason, requested_by=actor.person
@@ -682,7 +699,7 @@ def check_submit_account_request(
             raise Invalid(
                 _("Name a person of this organisation."),
                 code="invalid_person",
-                fields={"person_id": ""},
+                fields={"person_id": _("Name a person of this organisation.")},
             )
         request.person = person
         if kind == AccountRequestKind.CHANGE:
