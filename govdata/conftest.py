@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from govdata.orgs.actors import Actor
@@ -25,6 +26,7 @@ def _fast_hashing_and_queue(settings, request):
     from govdata.core import calendar
 
     HUEY.immediate = True
+    cache.clear()  # nothing a test cached (the last audit verification …) leaks into the next
     # The calendar snapshot is cached per process; a rolled-back test must not leave its days.
     calendar.forget()
 

@@ -195,6 +195,8 @@ WHITENOISE_USE_FINDERS = True
 AUDIT_HASH_ALGORITHM = env("GOVDATA_AUDIT_HASH", "sha256").lower()
 # How many high-volume audit entries one seal covers at most (SEC-4).
 AUDIT_SEAL_BATCH = env_int("GOVDATA_AUDIT_SEAL_BATCH", 5000)
+# How old (seconds) a verification of the audit chain the audit page and API may show.
+AUDIT_VERIFY_MAX_AGE = env_int("GOVDATA_AUDIT_VERIFY_MAX_AGE", 300)
 # Working-day deadlines. Where the regulations differ, the strictest value is the default
 # (REQUIREMENTS.md); each can be overridden with GOVDATA_DEADLINE_<KEY> (dots as underscores).
 DEADLINE_DEFAULTS: dict[str, int] = {

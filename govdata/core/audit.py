@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -316,6 +317,26 @@ def verify() -> Verification:
         if entry_hash_of(entry) != entry.entry_hash:
             return broken(entry, None, "content does not match its hash")
         result.pending += 1
+    return result
+
+
+_LAST_VERIFICATION = "govdata:audit:last-verification"
+
+
+def latest_verification(*, max_age: int | None = None) -> Verification:
+    """The last verification if it is at most ``max_age`` seconds old (settings
+    AUDIT_VERIFY_MAX_AGE), else a new walk of the chain. Pages and the API show this, so that a
+    long chain is not walked on every visit; ``max_age=0`` forces a walk."""
+    max_age = settings.AUDIT_VERIFY_MAX_AGE if max_age is None else max_age
+    last: Verification | None = cache.get(_LAST_VERIFICATION)
+    if last is not None and (timezone.now() - last.checked_at).total_seconds() < max_age:
+        return last
+    return verify_and_remember()
+
+
+def verify_and_remember() -> Verification:
+    result = verify()
+    cache.set(_LAST_VERIFICATION, result, timeout=None)
     return result
 
 

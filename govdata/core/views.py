@@ -269,5 +269,7 @@ def audit_page(request: HttpRequest) -> HttpResponse:
     if request.headers.get("HX-Request") and request.headers.get("HX-Target") == "audit-results":
         # htmx asks for the results only (filters and pages): no need to walk the chain again.
         return render(request, "console/_audit_results.html", context, status=status)
-    context["verification"] = audit.verify()
+    context["verification"] = audit.latest_verification(
+        max_age=0 if request.GET.get("verify") else None
+    )
     return render_console(request, "console/audit.html", context, status=status)

@@ -203,6 +203,15 @@ class TestChain:
         assert AuditChainHead.objects.get(pk=1).seq == 0
         assert audit.verify().ok
 
+    def test_the_last_verification_is_shown_until_it_is_too_old(self):
+        entries = write_chain(3)
+        assert audit.latest_verification().ok
+        with behind_the_back() as cursor:
+            cursor.execute("UPDATE core_auditentry SET object_id = 'x' WHERE id = %s", [entries[1].pk])
+        assert audit.latest_verification().ok  # the walk of a moment ago
+        assert not audit.latest_verification(max_age=0).ok  # a new walk finds the break
+        assert not audit.latest_verification().ok  # and is remembered
+
     def test_audit_verify_command_names_the_break(self):
         entries = write_chain(3)
         call_command("audit_verify")
