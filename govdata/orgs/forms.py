@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .actors import Actor
-from .choices import OrgKind, PublicUserType, Role
-from .models import Organisation
+from .choices import AccountRequestKind, Level, OrgKind, PublicUserType, Role
+from .models import Organisation, Person
 
 
 class LoginForm(forms.Form):
@@ -125,6 +125,90 @@ class AssignRoleForm(forms.Form):
     def __init__(self, *args, role_choices: list[tuple[str, str]], **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["role"].choices = role_choices
+
+
+def requestable_roles(actor: Actor, organisation: Organisation) -> list[tuple[str, str]]:
+    """The roles an account request may name: those worth granting here, never the platform
+    administrator's."""
+    return [c for c in grantable_roles(actor, organisation) if c[0] != Role.PLATFORM_ADMIN]
+
+
+class AccountRequestForm(forms.Form):
+    """A department asks the data authority to create, change or cancel an account (ORG-4).
+    Which fields a kind needs is the service's to check."""
+
+    kind = forms.ChoiceField(label=_("Request"), choices=AccountRequestKind.choices)
+    username = forms.CharField(
+        label=_("User name"),
+        max_length=64,
+        required=False,
+        help_text=_("For a new account."),
+    )
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=100, required=False, help_text=_("For a new account.")
+    )
+    person = forms.TypedChoiceField(
+        label=_("Staff member"),
+        choices=(),
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("For a change of roles or a cancellation."),
+    )
+    roles = forms.MultipleChoiceField(
+        label=_("Roles"),
+        choices=(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The roles the account should hold here (not for a cancellation)."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(
+        self,
+        *args,
+        role_choices: list[tuple[str, str]],
+        people: list[Person],
+        **kwargs,
+    ):
+        super().__init__(*args, **kwargs)
+        self.fields["roles"].choices = role_choices
+        self.fields["person"].choices = [("", "—")] + [
+            (p.pk, f"{p.full_name} ({p.username})") for p in people
+        ]
+
+
+class DecisionForm(forms.Form):
+    """The authority's answer to an account request, or the requester's withdrawal."""
+
+    comment = forms.CharField(
+        label=_("Comment"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class OrganisationForm(forms.Form):
+    """A new organisation under one already in the tree (ORG-1)."""
+
+    name = forms.CharField(label=_("Name"), max_length=200)
+    short_name = forms.CharField(label=_("Short name"), max_length=60, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=OrgKind.choices)
+    level = forms.ChoiceField(label=_("Level"), choices=Level.choices)
+    division_code = forms.CharField(
+        label=_("Division code"),
+        max_length=20,
+        help_text=_("6 digits for a city or county, 9 for a township, 12 for a village."),
+    )
+    uscc = forms.CharField(
+        label=_("Unified social credit code"),
+        max_length=30,
+        required=False,
+        help_text=_("18 characters; may be left empty."),
+    )
 
 
 class SystemAccountForm(forms.Form):

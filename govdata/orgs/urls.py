@@ -46,9 +46,40 @@ urlpatterns = [
         name="organisation-revoke-role",
     ),
     path(
+        "console/organisations/<id:organisation_id>/children/",
+        views.create_child_organisation,
+        name="organisation-create-child",
+    ),
+    path(
+        "console/organisations/<id:organisation_id>/account-requests/",
+        views.file_account_request,
+        name="organisation-file-account-request",
+    ),
+    path(
         "console/organisations/<id:organisation_id>/systems/",
         views.organisation_systems,
         name="organisation-systems",
+    ),
+    path("console/account-requests/", views.account_request_list, name="account-requests"),
+    path(
+        "console/account-requests/<id:request_id>/",
+        views.account_request_detail,
+        name="account-request",
+    ),
+    path(
+        "console/account-requests/<id:request_id>/approve/",
+        views.approve_account_request,
+        name="account-request-approve",
+    ),
+    path(
+        "console/account-requests/<id:request_id>/reject/",
+        views.reject_account_request,
+        name="account-request-reject",
+    ),
+    path(
+        "console/account-requests/<id:request_id>/withdraw/",
+        views.withdraw_account_request,
+        name="account-request-withdraw",
     ),
     path("console/systems/<id:system_id>/", views.system_detail, name="system"),
     path("console/systems/<id:system_id>/keys/", views.issue_api_key, name="system-issue-key"),

@@ -1,5 +1,6 @@
 """Pages of the portal entry, login and registration, and the console's organisation pages:
-the tree, people and roles, system accounts and their API keys.
+the tree, people and roles, child organisations, account requests (ORG-4), system accounts and
+their API keys.
 
 Views only parse a form, call a service or a query, and render (STYLE.md). A service error is
 shown on the page with its message, the form re-rendered with its field errors, and a 4xx status;
@@ -17,15 +18,17 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from govdata.core.errors import Invalid, NotFound, ServiceError
@@ -42,17 +45,22 @@ from govdata.core.workflow import open_tasks
 from . import queries, services
 from .actors import Actor
 from .auth import client_ip
-from .choices import PersonKind
+from .choices import MANAGING_ROLES, AccountRequestStatus, PersonKind, Role
 from .forms import (
+    AccountRequestForm,
     ApiKeyForm,
     AssignRoleForm,
+    DecisionForm,
     LoginForm,
+    OrganisationForm,
     RegisterForm,
     StaffForm,
     SystemAccountForm,
     grantable_roles,
+    requestable_roles,
 )
-from .models import Organisation, Person, SystemAccount
+from .models import AccountRequest, Organisation, Person, SystemAccount
+from .workflows import account_request_workflow
 
 # --- Portal, login, registration ----------------------------------------------------------------
 
@@ -192,6 +200,8 @@ def console_home(request: HttpRequest) -> HttpResponse:
     tasks = open_tasks(actor)
     for task in tasks:
         task["kind_label"] = task["object"]._meta.verbose_name
+        if task["workflow"] == account_request_workflow.name:
+            task["url"] = reverse("account-request", kwargs={"request_id": task["object"].pk})
     context = {
         "person": person,
         "memberships": list(by_org.values()),
@@ -237,23 +247,59 @@ def _members(organisation: Organisation) -> list[dict[str, Any]]:
     return list(people.values())
 
 
+def _may_request_accounts(actor: Actor, organisation: Organisation) -> bool:
+    """Only a managing role held in the organisation itself files its account requests (the
+    service refuses anyone else); managing it from an authority is not enough."""
+    return any(actor.has_role(role, organisation) for role in MANAGING_ROLES)
+
+
+def _account_request_form(
+    actor: Actor, organisation: Organisation, data: Any = None
+) -> AccountRequestForm:
+    return AccountRequestForm(
+        data,
+        auto_id="id_request_%s",
+        role_choices=requestable_roles(actor, organisation),
+        people=list(queries.people_of(organisation)),
+    )
+
+
+def _child_form(organisation: Organisation, data: Any = None) -> OrganisationForm:
+    return OrganisationForm(
+        data,
+        auto_id="id_child_%s",
+        initial={
+            "kind": "department",
+            "level": organisation.level,
+            "division_code": organisation.division_code,
+        },
+    )
+
+
 def _organisation_page(
     request: HttpRequest,
     organisation: Organisation,
     *,
     staff_form: StaffForm | None = None,
     assign_form: AssignRoleForm | None = None,
+    request_form: AccountRequestForm | None = None,
+    child_form: OrganisationForm | None = None,
     error: str = "",
     status: int = 200,
 ) -> HttpResponse:
     actor: Actor = page_actor(request)
     roles = grantable_roles(actor, organisation)
+    may_request = _may_request_accounts(actor, organisation)
+    if may_request and request_form is None:
+        request_form = _account_request_form(actor, organisation)
     context = {
         "organisation": organisation,
         "members": _members(organisation),
         "system_count": organisation.systems.count(),
         "staff_form": staff_form or StaffForm(role_choices=roles),
         "assign_form": assign_form or AssignRoleForm(role_choices=roles),
+        "request_form": request_form if may_request else None,
+        "child_form": child_form or _child_form(organisation),
         "error": error,
         # A form posted to an action address comes back here: the language switch returns to
         # the page itself, not to the address that only takes posts.
@@ -372,6 +418,264 @@ def revoke_role(request: HttpRequest, organisation_id: int, assignment_id: int) 
         % {"role": assignment.get_role_display(), "person": assignment.person},
     )
     return redirect("organisation", organisation_id=organisation.pk)
+
+
+@staff_page
+@require_POST
+def create_child_organisation(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """Add an organisation under this one (ORG-1)."""
+    actor: Actor = page_actor(request)
+    organisation = queries.access_managed_organisation_by_id(actor, organisation_id)
+    form = _child_form(organisation, request.POST)
+    if not form.is_valid():
+        return _organisation_page(
+            request,
+            organisation,
+            child_form=form,
+            error=_("Please correct the errors below."),
+            status=422,
+        )
+    data = form.cleaned_data
+    try:
+        child = services.check_create_organisation(
+            actor=actor,
+            name=data["name"],
+            kind=data["kind"],
+            level=data["level"],
+            division_code=data["division_code"],
+            parent_id=organisation.pk,
+            uscc=data["uscc"],
+            short_name=data["short_name"],
+        )
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        return _organisation_page(
+            request, organisation, child_form=form, error=translated(exc.message), status=exc.status
+        )
+    messages.success(
+        request,
+        _("The organisation %(name)s has been added under %(parent)s.")
+        % {"name": child.name, "parent": organisation.name},
+    )
+    return redirect("organisation", organisation_id=child.pk)
+
+
+@staff_page
+@require_POST
+def file_account_request(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    """The organisation asks the data authority of its area for an account change (ORG-4)."""
+    actor: Actor = page_actor(request)
+    organisation = queries.access_managed_organisation_by_id(actor, organisation_id)
+    if not _may_request_accounts(actor, organisation):
+        # As the service answers: an organisation the actor files nothing for is not found.
+        return error_page(request, NotFound(_("No such organisation.")))
+    form = _account_request_form(actor, organisation, request.POST)
+    if not form.is_valid():
+        return _organisation_page(
+            request,
+            organisation,
+            request_form=form,
+            error=_("Please correct the errors below."),
+            status=422,
+        )
+    data = form.cleaned_data
+    person_id = data["person"]
+    try:
+        filed = services.check_submit_account_request(
+            actor=actor,
+            organisation=organisation,
+            kind=data["kind"],
+            reason=data["reason"],
+            username=data["username"],
+            full_name=data["full_name"],
+            roles=data["roles"],
+            person=queries.people_of(organisation).filter(pk=person_id).first()
+            if person_id
+            else None,
+        )
+    except ServiceError as exc:
+        apply_service_error(form, exc, aliases={"person_id": "person"})
+        return _organisation_page(
+            request,
+            organisation,
+            request_form=form,
+            error=translated(exc.message),
+            status=exc.status,
+        )
+    messages.success(
+        request,
+        _("The request has been sent to the data authority, which answers by %(day)s.")
+        % {"day": filed.due_on.isoformat() if filed.due_on else "—"},
+    )
+    return redirect("account-request", request_id=filed.pk)
+
+
+# --- Account requests (ORG-4) ------------------------------------------------------------------------
+
+ACCOUNT_REQUEST_PAGE_SIZE = 50
+
+
+def _is_overdue(obj: AccountRequest) -> bool:
+    return (
+        obj.status == AccountRequestStatus.SUBMITTED
+        and obj.due_on is not None
+        and obj.due_on < timezone.localdate()
+    )
+
+
+@staff_page
+@require_http_methods(["GET"])
+def account_request_list(request: HttpRequest) -> HttpResponse:
+    """The account requests of the organisations the actor manages or answers for, newest first."""
+    actor: Actor = page_actor(request)
+    query = queries.account_requests_visible_to(actor).order_by("-created_at", "-pk")
+    page = Paginator(query, ACCOUNT_REQUEST_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [
+        {
+            "obj": obj,
+            "overdue": _is_overdue(obj),
+            "status_label": account_request_workflow.label_of(obj.status),
+        }
+        for obj in page
+    ]
+    return render_console(request, "console/account_requests.html", {"page": page, "rows": rows})
+
+
+def _history(obj: AccountRequest) -> list[dict[str, Any]]:
+    labels = {t.name: t.label for t in account_request_workflow.transitions}
+    labels["lapse"] = _("Deadline passed")
+    entries: list[dict[str, Any]] = [
+        {
+            "at": obj.created_at,
+            "by": str(obj.requested_by),
+            "action": _("Submitted"),
+            "state": AccountRequestStatus.SUBMITTED.label,
+            "comment": "",
+        }
+    ]
+    for record in account_request_workflow.history(obj):
+        entries.append(
+            {
+                "at": record.at,
+                "by": record.actor_label,
+                "action": labels.get(record.transition, record.transition),
+                "state": account_request_workflow.label_of(record.to_state),
+                "comment": record.comment,
+            }
+        )
+    return entries
+
+
+def _account_request_page(
+    request: HttpRequest,
+    obj: AccountRequest,
+    *,
+    decision_forms: dict[str, DecisionForm] | None = None,
+    initial_password: str | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    decision_forms = decision_forms or {}
+    actions = [
+        {
+            "name": t.name,
+            "label": t.label,
+            "comment_required": t.comment_required,
+            "form": decision_forms.get(t.name) or DecisionForm(auto_id=f"id_{t.name}_%s"),
+            "url": reverse(f"account-request-{t.name}", kwargs={"request_id": obj.pk}),
+        }
+        for t in account_request_workflow.available(obj, actor)
+    ]
+    context = {
+        "account_request": obj,
+        "role_labels": [Role(r).label for r in obj.roles if r in Role.values],
+        "overdue": _is_overdue(obj),
+        "status_label": account_request_workflow.label_of(obj.status),
+        "history": _history(obj),
+        "actions": actions,
+        "initial_password": initial_password,
+        "error": error,
+        "page_path": reverse("account-request", kwargs={"request_id": obj.pk}),
+    }
+    response = render_console(request, "console/account_request.html", context, status=status)
+    # The page may carry an initial password shown once: keep it out of caches.
+    add_never_cache_headers(response)
+    return response
+
+
+@staff_page
+@require_http_methods(["GET"])
+def account_request_detail(request: HttpRequest, request_id: int) -> HttpResponse:
+    """One account request: what is asked and why, its deadline and history, and the actions
+    the actor may take (404 for a request the actor may not see)."""
+    obj = queries.access_account_request_by_id(page_actor(request), request_id)
+    return _account_request_page(request, obj)
+
+
+@sensitive_variables("password")
+def _decide(request: HttpRequest, request_id: int, transition: str) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    obj = queries.access_account_request_by_id(actor, request_id)
+    form = DecisionForm(request.POST, auto_id=f"id_{transition}_%s")
+    if not form.is_valid():
+        return _account_request_page(
+            request,
+            obj,
+            decision_forms={transition: form},
+            error=_("Please correct the errors below."),
+            status=422,
+        )
+    comment = form.cleaned_data["comment"]
+    password = None
+    try:
+        if transition == "withdraw":
+            services.do_withdraw_account_request(actor=actor, request=obj, comment=comment)
+        else:
+            obj, password = services.check_decide_account_request(
+                actor=actor, request=obj, approve=transition == "approve", comment=comment
+            )
+    except ServiceError as exc:
+        apply_service_error(form, exc)
+        # The service wrote nothing: show the request as it stands, with the reason.
+        obj = queries.access_account_request_by_id(actor, request_id)
+        return _account_request_page(
+            request,
+            obj,
+            decision_forms={transition: form},
+            error=translated(exc.message),
+            status=exc.status,
+        )
+    if password:
+        # Shown in this response only: neither stored in the session nor put in a redirect.
+        return _account_request_page(request, obj, initial_password=password)
+    done = {
+        "approve": _("The request has been approved and carried out."),
+        "reject": _("The request has been rejected."),
+        "withdraw": _("The request has been withdrawn."),
+    }
+    messages.success(request, done[transition])
+    return redirect("account-request", request_id=obj.pk)
+
+
+@staff_page
+@require_POST
+def approve_account_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Approve and carry the request out; a new account's initial password is shown once."""
+    return _decide(request, request_id, "approve")
+
+
+@staff_page
+@require_POST
+def reject_account_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    """Refuse the request, giving the reason (required)."""
+    return _decide(request, request_id, "reject")
+
+
+@staff_page
+@require_POST
+def withdraw_account_request(request: HttpRequest, request_id: int) -> HttpResponse:
+    return _decide(request, request_id, "withdraw")
 
 
 # --- System accounts and API keys ----------------------------------------------------------------------

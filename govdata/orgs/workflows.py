@@ -36,7 +36,9 @@ def _is_requester_side(actor: Any, request: AccountRequest) -> bool:
 def _tasks(actor: Any) -> QuerySet[AccountRequest]:
     if not isinstance(actor, Actor) or actor.person is None:
         return AccountRequest.objects.none()
-    pending = AccountRequest.objects.filter(status=S.SUBMITTED).select_related("organisation")
+    pending = AccountRequest.objects.filter(status=S.SUBMITTED).select_related(
+        "organisation", "person"
+    )
     if actor.is_platform_admin:
         return pending
     authorities = actor.managed_authorities

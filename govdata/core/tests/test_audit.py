@@ -207,7 +207,9 @@ class TestChain:
         entries = write_chain(3)
         assert audit.latest_verification().ok
         with behind_the_back() as cursor:
-            cursor.execute("UPDATE core_auditentry SET object_id = 'x' WHERE id = %s", [entries[1].pk])
+            cursor.execute(
+                "UPDATE core_auditentry SET object_id = 'x' WHERE id = %s", [entries[1].pk]
+            )
         assert audit.latest_verification().ok  # the walk of a moment ago
         assert not audit.latest_verification(max_age=0).ok  # a new walk finds the break
         assert not audit.latest_verification().ok  # and is remembered

@@ -247,6 +247,16 @@ def test_audit_shows_a_broken_chain_in_red(login, city):
     assert f"entry {victim.pk}" in body
 
 
+def test_a_recent_verification_is_shown_until_the_auditor_asks_for_a_new_one(login, city):
+    client = login(city.auditor)
+    assert "banner--ok" in text_of(client.get("/console/audit/"))
+    victim = AuditEntry.objects.filter(action="orgs.person.create").order_by("id").first()
+    with behind_the_back() as cursor:
+        cursor.execute("UPDATE core_auditentry SET action = 'x' WHERE id = %s", [victim.pk])
+    assert "banner--ok" in text_of(client.get("/console/audit/"))  # the walk of a moment ago
+    assert "banner--error" in text_of(client.get("/console/audit/?verify=1"))
+
+
 def test_audit_renders_in_english(login, city):
     client = login(city.auditor)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})

@@ -18,15 +18,23 @@ from django.test import Client
 from django.utils import timezone
 
 from govdata.core.identifiers import ric_with_check, uscc_with_check
-from govdata.core.models import AuditEntry
+from govdata.core.models import AuditEntry, TransitionRecord
 from govdata.orgs import services
 from govdata.orgs.choices import PersonKind, Role
-from govdata.orgs.models import ApiKey, Person, RoleAssignment, SystemAccount
+from govdata.orgs.models import (
+    AccountRequest,
+    ApiKey,
+    Organisation,
+    Person,
+    RoleAssignment,
+    SystemAccount,
+)
 from govdata.orgs.testing import TEST_PASSWORD, fake_uscc, make_org
 
 pytestmark = pytest.mark.django_db
 
 KEY_RE = re.compile(r"gd_[0-9a-f]{12}_[A-Za-z0-9_-]{20,}")
+PASSWORD_RE = re.compile(r'id="initial-password"[^>]*value="([^"]+)"')
 
 
 # --- Declarations -----------------------------------------------------------------------------------
@@ -82,6 +90,25 @@ def text_of(response) -> str:
 # --- Context of the tests ----------------------------------------------------------------------------
 
 
+def ask_new_account(city, username: str = "newcomer") -> AccountRequest:
+    """The department's steward asks the city data authority for a new account (ORG-4)."""
+    return services.check_submit_account_request(
+        actor=city.actor(city.steward),
+        organisation=city.department,
+        kind="create",
+        reason="新入职的数据业务人员",
+        username=username,
+        full_name="新同事",
+        roles=[Role.DATA_STAFF],
+    )
+
+
+@pytest.fixture
+def context(context) -> dict:
+    """The shared context, with an account request of the department waiting for an answer."""
+    return {**context, "account_request": ask_new_account(context["city"])}
+
+
 PAGES = [
     Page("console home", lambda c: "/console/", allowed="analyst", expect="我的待办"),
     Page(
@@ -112,6 +139,21 @@ PAGES = [
         allowed="steward",
         forbidden="outsider",
         expect="counter",
+    ),
+    Page(
+        "account requests",
+        lambda c: "/console/account-requests/",
+        allowed="authority_admin",
+        forbidden="citizen",
+        forbidden_status=403,
+        expect="newcomer",
+    ),
+    Page(
+        "account request detail",
+        lambda c: f"/console/account-requests/{c['account_request'].pk}/",
+        allowed="authority_admin",
+        forbidden="outsider",
+        expect="新入职的数据业务人员",
     ),
     Page(
         "system detail (public user)",
@@ -154,6 +196,58 @@ ACTIONS = [
         allowed="steward",
         forbidden="outsider",
         audit_action="orgs.role.revoke",
+    ),
+    Action(
+        "add child organisation",
+        lambda c: f"/console/organisations/{c['city'].department.pk}/children/",
+        lambda c: {
+            "name": "示范市社会救助服务中心",
+            "kind": "public_service",
+            "level": "city",
+            "division_code": "990100",
+        },
+        allowed="authority_admin",
+        forbidden="outsider",
+        audit_action="orgs.organisation.create",
+    ),
+    Action(
+        "file account request",
+        lambda c: f"/console/organisations/{c['city'].department.pk}/account-requests/",
+        lambda c: {
+            "kind": "create",
+            "username": "trainee",
+            "full_name": "见习生",
+            "roles": ["data_staff"],
+            "reason": "新入职",
+        },
+        allowed="steward",
+        forbidden="outsider",
+        audit_action="orgs.account_request.submit",
+    ),
+    Action(
+        "approve account request",
+        lambda c: f"/console/account-requests/{c['account_request'].pk}/approve/",
+        lambda c: {"comment": ""},
+        allowed="authority_admin",
+        forbidden="outsider",
+        audit_action="orgs.account_request.approve",
+        ok_status=(200,),
+    ),
+    Action(
+        "reject account request",
+        lambda c: f"/console/account-requests/{c['account_request'].pk}/reject/",
+        lambda c: {"comment": "编制未核定"},
+        allowed="authority_admin",
+        forbidden="outsider",
+        audit_action="orgs.account_request.reject",
+    ),
+    Action(
+        "withdraw account request",
+        lambda c: f"/console/account-requests/{c['account_request'].pk}/withdraw/",
+        lambda c: {},
+        allowed="steward",
+        forbidden="outsider",
+        audit_action="orgs.account_request.withdraw",
     ),
     Action(
         "register system account",
@@ -263,6 +357,9 @@ def test_get_is_refused_on_post_only_addresses(context):
     department = context["city"].department
     assert client.get(f"/console/organisations/{department.pk}/people/").status_code == 405
     assert client.get(f"/console/systems/{context['system'].pk}/deactivate/").status_code == 405
+    assert client.get(f"/console/organisations/{department.pk}/children/").status_code == 405
+    path = f"/console/account-requests/{context['account_request'].pk}/approve/"
+    assert client.get(path).status_code == 405
 
 
 def test_missing_objects_answer_404_like_forbidden_ones(context):
@@ -270,6 +367,8 @@ def test_missing_objects_answer_404_like_forbidden_ones(context):
     assert client.get("/console/organisations/999999/").status_code == 404
     assert client.get("/console/systems/999999/").status_code == 404
     assert client.get("/console/systems/" + "9" * 40 + "/").status_code == 404
+    assert client.get("/console/account-requests/999999/").status_code == 404
+    assert client.post("/console/account-requests/999999/approve/").status_code == 404
     response = client.post(
         f"/console/organisations/{context['city'].department.pk}/roles/999999/revoke/"
     )
@@ -906,3 +1005,255 @@ def test_pages_render_in_english(login, context):
     assert "People and their roles" in body and "Chief data officer" in body
     body = text_of(client.get(f"/console/systems/{context['system'].pk}/"))
     assert "API keys" in body and "Issue a key" in body
+
+
+# --- Account requests (ORG-4) ----------------------------------------------------------------------------
+
+
+def _state_of(request: AccountRequest) -> tuple:
+    """What a refused post must leave alone."""
+    request.refresh_from_db()
+    return (
+        request.status,
+        request.person_id,
+        TransitionRecord.objects.filter(object_id=request.pk).count(),
+        AuditEntry.objects.count(),
+        Person.objects.count(),
+    )
+
+
+def test_steward_files_a_create_request_from_the_organisation_page(login, city):
+    client = login(city.steward)
+    page = text_of(client.get(f"/console/organisations/{city.department.pk}/"))
+    action = f"/console/organisations/{city.department.pk}/account-requests/"
+    assert f'action="{action}"' in page
+    response = client.post(
+        action,
+        {
+            "kind": "create",
+            "username": "newcomer",
+            "full_name": "新同事",
+            "roles": ["data_staff"],
+            "reason": "新入职的数据业务人员",
+        },
+    )
+    request = AccountRequest.objects.get(username="newcomer")
+    assert response.status_code == 302
+    assert response["Location"] == f"/console/account-requests/{request.pk}/"
+    assert request.status == "submitted" and request.requested_by == city.steward
+    assert request.roles == ["data_staff"] and request.due_on is not None
+    body = text_of(client.get(response["Location"]))
+    assert "已发送至数据主管机构" in body
+    assert "新入职的数据业务人员" in body and "数据业务人员" in body
+    assert request.due_on.isoformat() in body
+    # The requester may withdraw, not answer.
+    assert "/withdraw/" in body and "/approve/" not in body
+
+
+def test_steward_files_a_change_request_for_a_person_of_the_organisation(login, city):
+    response = login(city.steward).post(
+        f"/console/organisations/{city.department.pk}/account-requests/",
+        {"kind": "change", "person": city.analyst.pk, "roles": ["org_admin"], "reason": "调岗"},
+    )
+    assert response.status_code == 302
+    request = AccountRequest.objects.get(kind="change")
+    assert request.person == city.analyst and request.roles == ["org_admin"]
+
+
+def test_account_request_without_reason_or_user_name_writes_nothing(login, city):
+    before = AuditEntry.objects.count()
+    response = login(city.steward).post(
+        f"/console/organisations/{city.department.pk}/account-requests/",
+        {"kind": "create", "username": "", "full_name": "新同事", "roles": ["data_staff"]},
+    )
+    assert response.status_code == 422
+    assert 'value="新同事"' in text_of(response)
+    response = login(city.steward).post(
+        f"/console/organisations/{city.department.pk}/account-requests/",
+        {"kind": "create", "username": "", "full_name": "新同事", "reason": "新入职"},
+    )
+    assert response.status_code == 422
+    assert not AccountRequest.objects.exists()
+    assert AuditEntry.objects.count() == before
+
+
+def test_request_form_only_for_managing_roles_held_in_the_organisation(login, city):
+    # The authority's data executive manages the department but files no request for it.
+    body = text_of(login(city.authority_admin).get(f"/console/organisations/{city.department.pk}/"))
+    assert f'action="/console/organisations/{city.department.pk}/account-requests/"' not in body
+    before = AuditEntry.objects.count()
+    response = login(city.authority_admin).post(
+        f"/console/organisations/{city.department.pk}/account-requests/",
+        {
+            "kind": "create",
+            "username": "x1",
+            "full_name": "某某",
+            "roles": ["data_staff"],
+            "reason": "新入职",
+        },
+    )
+    assert response.status_code == 404
+    assert "王管理" not in text_of(response)
+    assert AuditEntry.objects.count() == before
+
+
+def test_authority_lists_and_approves_a_create_request_showing_the_password_once(login, city):
+    request = ask_new_account(city)
+    client = login(city.authority_admin)
+    listing = text_of(client.get("/console/account-requests/"))
+    assert f'href="/console/account-requests/{request.pk}/"' in listing
+    assert "开设账号" in listing and "newcomer" in listing and "示范市民政局" in listing
+    assert request.due_on.isoformat() in listing
+    home = text_of(client.get("/console/"))
+    assert f'href="/console/account-requests/{request.pk}/"' in home
+    detail = text_of(client.get(f"/console/account-requests/{request.pk}/"))
+    assert "/approve/" in detail and "/reject/" in detail and "/withdraw/" not in detail
+
+    response = client.post(f"/console/account-requests/{request.pk}/approve/", {"comment": "同意"})
+    assert response.status_code == 200
+    assert "no-store" in response["Cache-Control"]
+    body = text_of(response)
+    password = PASSWORD_RE.search(body).group(1)
+    assert "仅显示这一次" in body
+    person = Person.objects.get(username="newcomer")
+    assert person.check_password(password)
+    assert set(person.roles.values_list("role", flat=True)) == {"data_staff"}
+    request.refresh_from_db()
+    assert request.status == "approved" and request.person == person
+    # Not kept anywhere on the way: neither in the session nor in a later page.
+    assert password not in str(dict(client.session))
+    again = text_of(client.get(f"/console/account-requests/{request.pk}/"))
+    assert password not in again and PASSWORD_RE.search(again) is None
+    assert "已批准" in again and "同意" in again
+    assert "/approve/" not in again
+
+
+def test_reject_without_reason_writes_nothing(login, city):
+    request = ask_new_account(city)
+    before = _state_of(request)
+    response = login(city.authority_admin).post(
+        f"/console/account-requests/{request.pk}/reject/", {"comment": "  "}
+    )
+    assert response.status_code == 422
+    assert "请填写理由" in text_of(response)
+    assert _state_of(request) == before
+    assert request.status == "submitted"
+
+
+def test_reject_with_reason_is_shown_to_the_requester(login, city):
+    request = ask_new_account(city)
+    response = login(city.authority_admin).post(
+        f"/console/account-requests/{request.pk}/reject/", {"comment": "编制未核定"}
+    )
+    assert response.status_code == 302
+    body = text_of(login(city.steward).get(f"/console/account-requests/{request.pk}/"))
+    assert "已驳回" in body and "编制未核定" in body
+    assert not Person.objects.filter(username="newcomer").exists()
+
+
+def test_outsider_gets_404_on_an_account_request_and_changes_nothing(login, city):
+    request = ask_new_account(city)
+    client = login(city.outsider)
+    assert client.get(f"/console/account-requests/{request.pk}/").status_code == 404
+    assert "newcomer" not in text_of(client.get("/console/account-requests/"))
+    before = _state_of(request)
+    for action, data in [("approve", {}), ("reject", {"comment": "不同意"}), ("withdraw", {})]:
+        response = client.post(f"/console/account-requests/{request.pk}/{action}/", data)
+        assert response.status_code == 404, action
+    assert _state_of(request) == before
+
+
+def test_steward_cannot_approve_own_request(login, city):
+    request = ask_new_account(city)
+    before = _state_of(request)
+    response = login(city.steward).post(f"/console/account-requests/{request.pk}/approve/")
+    assert response.status_code in (403, 404)
+    assert PASSWORD_RE.search(text_of(response)) is None
+    assert _state_of(request) == before
+    assert not Person.objects.filter(username="newcomer").exists()
+
+
+def test_approving_an_answered_request_again_is_a_conflict(login, city):
+    request = ask_new_account(city)
+    client = login(city.authority_admin)
+    client.post(f"/console/account-requests/{request.pk}/reject/", {"comment": "不同意"})
+    before = _state_of(request)
+    response = client.post(f"/console/account-requests/{request.pk}/approve/")
+    assert response.status_code == 409
+    assert _state_of(request) == before
+
+
+def test_account_request_pages_render_in_english(login, city):
+    request = ask_new_account(city)
+    client = login(city.authority_admin)
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    body = text_of(client.get("/console/account-requests/"))
+    assert "Account requests" in body and "Create an account" in body
+    body = text_of(client.get(f"/console/account-requests/{request.pk}/"))
+    assert "History" in body and "Approve" in body
+
+
+# --- Child organisations -----------------------------------------------------------------------------------------
+
+
+def _child(**overrides: str) -> dict[str, str]:
+    data = {
+        "name": "示范市社会救助服务中心",
+        "short_name": "救助中心",
+        "kind": "public_service",
+        "level": "city",
+        "division_code": "990100",
+        "uscc": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_authority_admin_adds_a_child_organisation(login, city):
+    client = login(city.authority_admin)
+    page = text_of(client.get(f"/console/organisations/{city.department.pk}/"))
+    assert f'action="/console/organisations/{city.department.pk}/children/"' in page
+    uscc = fake_uscc("990100", 77)
+    response = client.post(
+        f"/console/organisations/{city.department.pk}/children/", _child(uscc=uscc)
+    )
+    child = Organisation.objects.get(name="示范市社会救助服务中心")
+    assert response.status_code == 302
+    assert response["Location"] == f"/console/organisations/{child.pk}/"
+    assert child.parent == city.department and child.kind == "public_service"
+    assert child.uscc == uscc and child.short_name == "救助中心"
+    body = text_of(client.get(response["Location"]))
+    assert "已在示范市民政局下添加" in body
+
+
+def test_outsider_cannot_add_a_child_organisation(login, city):
+    before = (Organisation.objects.count(), AuditEntry.objects.count())
+    response = login(city.outsider).post(
+        f"/console/organisations/{city.department.pk}/children/", _child()
+    )
+    assert response.status_code == 404
+    assert (Organisation.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_child_organisation_with_invalid_credit_code_writes_nothing(login, city):
+    bad = fake_uscc("990100", 78)
+    bad = bad[:17] + ("0" if bad[17] != "0" else "1")
+    before = (Organisation.objects.count(), AuditEntry.objects.count())
+    response = login(city.authority_admin).post(
+        f"/console/organisations/{city.department.pk}/children/", _child(uscc=bad)
+    )
+    assert response.status_code == 422
+    body = text_of(response)
+    assert "代码无效" in body and "校验码不符" in body
+    assert 'value="示范市社会救助服务中心"' in body  # the form comes back filled in
+    assert (Organisation.objects.count(), AuditEntry.objects.count()) == before
+
+
+def test_child_organisation_outside_the_parent_area_writes_nothing(login, city):
+    before = Organisation.objects.count()
+    response = login(city.authority_admin).post(
+        f"/console/organisations/{city.county.pk}/children/",
+        _child(level="township", division_code="880121001"),
+    )
+    assert response.status_code == 422
+    assert Organisation.objects.count() == before
