@@ -34,7 +34,7 @@ from .actors import ActorRef, Auditable, as_ref
 from .errors import Conflict, Forbidden, Invalid
 from .models import TransitionRecord, WorkflowModel
 
-Permission = Callable[[Any, WorkflowModel], bool]
+Permission = Callable[[Any, Any], bool]  # (actor, the workflow model instance)
 LapseHandler = Callable[["Workflow", WorkflowModel, ActorRef], None]
 
 LAPSE = "lapse"
@@ -53,19 +53,16 @@ class State:
 @dataclass(frozen=True)
 class Transition:
     name: str
-    sources: tuple[str, ...]
+    sources: tuple[str, ...] | list[str]
     target: str
     allowed: Permission
     label: Any = ""
     comment_required: bool = False
 
-    def __init__(self, name, sources, target, allowed, label="", comment_required=False):
-        object.__setattr__(self, "name", name)
-        object.__setattr__(self, "sources", tuple(sources))
-        object.__setattr__(self, "target", target)
-        object.__setattr__(self, "allowed", allowed)
-        object.__setattr__(self, "label", label or name)
-        object.__setattr__(self, "comment_required", comment_required)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sources", tuple(self.sources))
+        if not self.label:
+            object.__setattr__(self, "label", self.name)
 
 
 REGISTRY: dict[str, Workflow] = {}
