@@ -8,11 +8,16 @@ from dataclasses import dataclass
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from hypothesis import settings as hypothesis_settings
 
 from govdata.orgs.actors import Actor
 from govdata.orgs.choices import Level, OrgKind, PublicUserType, Role
 from govdata.orgs.models import Organisation, Person
 from govdata.orgs.testing import TEST_PASSWORD, bootstrap_admin, make_org, make_person
+
+# Timings are never assertions: hypothesis's per-example deadline would fail tests on a busy machine.
+hypothesis_settings.register_profile("govdata", deadline=None)
+hypothesis_settings.load_profile("govdata")
 
 
 @pytest.fixture(autouse=True)

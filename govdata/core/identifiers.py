@@ -22,10 +22,10 @@ from django.utils.translation import gettext as _
 from stdnum.cn import ric as stdnum_ric
 from stdnum.cn import uscc as stdnum_uscc
 
-RIC_RE = re.compile(r"^\d{17}[\dX]$")
+RIC_RE = re.compile(r"^[0-9]{17}[0-9X]$")
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 USCC_RE = re.compile(rf"^[{USCC_ALPHABET}]{{18}}$")
-DIVISION_RE = re.compile(r"^(\d{6}|\d{9}|\d{12})$")
+DIVISION_RE = re.compile(r"^([0-9]{6}|[0-9]{9}|[0-9]{12})$")
 # GB/T 2260 province-level codes (and 83, Taiwan, used on mainland-issued numbers).
 PROVINCES = frozenset(
     [
@@ -112,7 +112,7 @@ def check_uscc(value: str) -> list[Finding]:
     findings = []
     if stdnum_uscc.calc_check_digit(code[:17]) != code[17]:
         findings.append(Finding("check_character", _("the check character does not match")))
-    if not code[2:8].isdigit():
+    if not code[2:8].isascii() or not code[2:8].isdigit():
         findings.append(Finding("division", _("characters 3 to 8 must be a division code")))
     return findings
 

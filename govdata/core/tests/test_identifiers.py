@@ -48,6 +48,11 @@ def test_an_unknown_province_is_a_division_finding_only():
     assert codes(check_ric(ric_with_check("99010519491231002"))) == {"division"}
 
 
+def test_digits_of_other_scripts_are_not_digits():
+    assert codes(check_ric("١١٠١٠٥١٩٤٩١٢٣١٠٠٢٢")) == {"format"}  # Arabic-Indic digits
+    assert codes(check_division_code("٩٩٠١٠٠")) == {"format"}
+
+
 def test_malformed_numbers_are_format_findings():
     for bad in ["", "1234", "11010519491231002Y", "1101051949123100211", "ABCDEFGHIJKLMNOPQR"]:
         assert codes(check_ric(bad)) == {"format"}, bad
