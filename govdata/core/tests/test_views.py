@@ -346,3 +346,39 @@ def test_api_errors_speak_the_platform_language(db, client):
     }
     bad = client.get("/api/v1/calendar/days", {"start": "2026-01-01", "end": "2028-01-01"}).json()
     assert bad["error"]["message"] == "结束日期须晚于开始日期，且相隔不超过400天"
+
+
+def test_the_platform_admin_keeps_the_calendar_in_the_admin(login, city):
+    from govdata.core import calendar as cal
+
+    client = login(city.admin)
+    day = dt.date(2027, 10, 1)  # a Friday of a year the calendar does not know yet
+    response = client.post(
+        "/admin/core/calendarday/add/",
+        {"date": "2027-10-01", "is_working_day": "", "name": "国庆节"},
+    )
+    assert response.status_code == 302, response.content[:500]
+    assert not cal.is_working_day(day)
+    assert AuditEntry.objects.filter(
+        action="core.calendar.set_day", object_id="2027-10-01"
+    ).exists()
+    response = client.post(
+        "/admin/core/calendaryear/add/", {"year": "2027", "notice": "国办发明电〔2026〕9号"}
+    )
+    assert response.status_code == 302, response.content[:500]
+    year = CalendarYear.objects.get(year=2027)
+    assert year.source == "notice" and cal.is_known_year(2027) and not cal.is_working_day(day)
+    # deleting the day puts it back to its weekday rule, through the service again
+    client.post("/admin/core/calendarday/2027-10-01/delete/", {"post": "yes"})
+    assert cal.is_working_day(day)
+
+
+def test_the_calendar_cannot_be_written_in_the_admin_by_others(login, city):
+    staff = city.steward
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    response = login(staff).post(
+        "/admin/core/calendarday/add/", {"date": "2027-10-01", "name": "x"}
+    )
+    assert response.status_code == 403
+    assert not CalendarDay.objects.filter(date="2027-10-01").exists()
