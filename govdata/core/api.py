@@ -11,7 +11,7 @@ from . import audit
 from . import calendar as cal
 from .actors import MANAGE_CALENDAR, READ_AUDIT, Principal
 from .errors import Forbidden, Invalid
-from .models import AuditEntry, CalendarDay, CalendarYear
+from .models import AuditEntry, CalendarYear
 from .schemas import ApiRequest, errors
 
 router = Router(tags=["calendar and audit"])
@@ -57,22 +57,11 @@ def calendar_days(request: ApiRequest, q: Query[DaysQuery]):
             code="date_range",
             fields={"end": "start … start + 400 days"},
         )
-    names = dict(
-        CalendarDay.objects.filter(date__range=(q.start, q.end)).values_list("date", "name")
-    )
+    days = [
+        DayOut(date=d.date, working=d.working, exception=d.exception, name=d.name)
+        for d in cal.days(q.start, q.end)
+    ]
     snapshot = cal.snapshot()
-    days = []
-    day = q.start
-    while day <= q.end:
-        days.append(
-            DayOut(
-                date=day,
-                working=snapshot.is_working_day(day),
-                exception=day in snapshot.exceptions,
-                name=names.get(day, ""),
-            )
-        )
-        day += dt.timedelta(days=1)
     known = sorted(y for y in range(q.start.year, q.end.year + 1) if y in snapshot.known_years)
     return DaysOut(start=q.start, end=q.end, known_years=known, days=days)
 
@@ -123,7 +112,7 @@ class YearOut(Schema):
 @router.get("/calendar/years", response={200: list[YearOut], **errors()}, auth=None)
 def calendar_years(request: ApiRequest):
     """The years whose official holiday arrangement the platform knows."""
-    return list(CalendarYear.objects.all())
+    return list(CalendarYear.objects.order_by("year"))
 
 
 class YearIn(Schema):
@@ -156,12 +145,8 @@ def calendar_set_day(request: ApiRequest, day: dt.date, body: DayIn):
         raise Forbidden(_("only the city's data authority keeps the calendar"))
     _check_range(day=day)
     cal.do_set_day(actor=actor, day=day, working=body.working, name=body.name)
-    return DayOut(
-        date=day,
-        working=cal.is_working_day(day),
-        exception=day in cal.snapshot().exceptions,
-        name=body.name,
-    )
+    (entered,) = cal.days(day, day)
+    return DayOut(date=day, working=entered.working, exception=entered.exception, name=body.name)
 
 
 # --- Audit -------------------------------------------------------------------------------------------

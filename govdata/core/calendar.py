@@ -157,15 +157,29 @@ def deadline(start: dt.date, n: int) -> Deadline:
     return Deadline(due_on=due, provisional=any(y not in known for y in years))
 
 
-def days_of_year(year: int) -> list[tuple[dt.date, bool, bool]]:
-    """Every day of a year as (date, working, is_exception), for the calendar page and API."""
+@dataclass(frozen=True)
+class Day:
+    date: dt.date
+    working: bool
+    exception: bool  # breaks the Monday-to-Friday rule (a holiday on a weekday, a make-up day)
+    name: str
+
+
+def days(start: dt.date, end: dt.date) -> list[Day]:
+    """Every day from ``start`` to ``end`` with its status and name, for the calendar page and API."""
     cal = snapshot()
-    day = dt.date(year, 1, 1)
+    names = dict(CalendarDay.objects.filter(date__range=(start, end)).values_list("date", "name"))
     out = []
-    while day.year == year:
-        out.append((day, cal.is_working_day(day), day in cal.exceptions))
+    day = start
+    while day <= end:
+        out.append(Day(day, cal.is_working_day(day), day in cal.exceptions, names.get(day, "")))
         day += _ONE_DAY
     return out
+
+
+def year_entry(year: int) -> CalendarYear | None:
+    """Who entered a year and from which notice (None for a year the platform does not know)."""
+    return CalendarYear.objects.filter(year=year).first()
 
 
 # --- Writing the calendar ---------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from . import calendar as cal
 from .actors import MANAGE_CALENDAR, READ_AUDIT
 from .errors import Forbidden, NotFound, ServiceError
 from .forms import AuditFilterForm, CalendarYearForm
-from .models import CalendarDay, CalendarYear
 
 AUDIT_PAGE_SIZE = 50
 
@@ -117,15 +116,14 @@ def _day_kind(day: dt.date, working: bool) -> str:
 
 def _months(year: int) -> list[dict[str, Any]]:
     """The year as twelve month grids of weeks (Monday first); a cell is a day or None."""
-    names = dict(CalendarDay.objects.filter(date__year=year).values_list("date", "name"))
     by_month: dict[int, list[dict[str, Any]]] = {m: [] for m in range(1, 13)}
-    for day, working, exception in cal.days_of_year(year):
-        by_month[day.month].append(
+    for day in cal.days(dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        by_month[day.date.month].append(
             {
-                "date": day,
-                "kind": _day_kind(day, working),
-                "exception": exception,
-                "name": names.get(day, ""),
+                "date": day.date,
+                "kind": _day_kind(day.date, day.working),
+                "exception": day.exception,
+                "name": day.name,
             }
         )
     months = []
@@ -146,10 +144,10 @@ def _months(year: int) -> list[dict[str, Any]]:
 def _calendar_form_initial(year: int) -> dict[str, Any]:
     holidays: list[str] = []
     workdays: list[str] = []
-    for day, working, exception in cal.days_of_year(year):
-        if exception:
-            (workdays if working else holidays).append(day.isoformat())
-    entry = CalendarYear.objects.filter(year=year).first()
+    for day in cal.days(dt.date(year, 1, 1), dt.date(year, 12, 31)):
+        if day.exception:
+            (workdays if day.working else holidays).append(day.date.isoformat())
+    entry = cal.year_entry(year)
     return {
         "year": year,
         "notice": entry.notice if entry else "",
@@ -217,7 +215,7 @@ def calendar_page(request: HttpRequest) -> HttpResponse:
         "previous_year": year - 1 if year > 1990 else None,
         "next_year": year + 1 if year < 2200 else None,
         "known": known,
-        "year_entry": CalendarYear.objects.filter(year=year).first() if known else None,
+        "year_entry": cal.year_entry(year) if known else None,
         "months": _months(year),
         "weekday_headers": WEEKDAY_HEADERS,
         "today": timezone.localdate(),
