@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import ActorKind, CalendarSource, HashAlgorithm
@@ -190,6 +193,10 @@ class WorkflowModel(models.Model):
 
     class Meta:
         abstract = True
+
+    def is_overdue(self, today: dt.date | None = None) -> bool:
+        """Past its deadline: the due day has gone by (a final state has no deadline)."""
+        return self.due_on is not None and self.due_on < (today or timezone.localdate())
 
 
 __all__ = [

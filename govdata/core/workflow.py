@@ -299,7 +299,7 @@ def open_tasks(actor: Any) -> list[dict[str, Any]]:
                     "state_label": workflow.label_of(obj.status),
                     "due_on": obj.due_on,
                     "provisional": obj.due_provisional,
-                    "overdue": obj.due_on is not None and obj.due_on < today,
+                    "overdue": obj.is_overdue(today),
                 }
             )
     tasks.sort(key=lambda t: (t["due_on"] is None, t["due_on"] or dt.date.max))

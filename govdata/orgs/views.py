@@ -23,7 +23,6 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -515,14 +514,6 @@ def file_account_request(request: HttpRequest, organisation_id: int) -> HttpResp
 ACCOUNT_REQUEST_PAGE_SIZE = 50
 
 
-def _is_overdue(obj: AccountRequest) -> bool:
-    return (
-        obj.status == AccountRequestStatus.SUBMITTED
-        and obj.due_on is not None
-        and obj.due_on < timezone.localdate()
-    )
-
-
 @staff_page
 @require_http_methods(["GET"])
 def account_request_list(request: HttpRequest) -> HttpResponse:
@@ -533,7 +524,7 @@ def account_request_list(request: HttpRequest) -> HttpResponse:
     rows = [
         {
             "obj": obj,
-            "overdue": _is_overdue(obj),
+            "overdue": obj.is_overdue(),
             "status_label": account_request_workflow.label_of(obj.status),
         }
         for obj in page
@@ -590,7 +581,7 @@ def _account_request_page(
     context = {
         "account_request": obj,
         "role_labels": [Role(r).label for r in obj.roles if r in Role.values],
-        "overdue": _is_overdue(obj),
+        "overdue": obj.is_overdue(),
         "status_label": account_request_workflow.label_of(obj.status),
         "history": _history(obj),
         "actions": actions,
