@@ -59,6 +59,17 @@ def apply_service_error(
         form.add_error(name, translated(detail) or translated(exc.message))
 
 
+def form_failure(
+    form: forms.Form, exc: ServiceError | None = None, aliases: dict[str, str] | None = None
+) -> dict[str, Any]:
+    """The ``error`` and ``status`` to re-render a form's page with: the form's own field errors
+    (422), or a service's refusal, whose per-field messages are put on the form."""
+    if exc is None:
+        return {"error": _("Please correct the errors below."), "status": 422}
+    apply_service_error(form, exc, aliases)
+    return {"error": translated(exc.message), "status": exc.status}
+
+
 def console_context(request: HttpRequest, actor: Any) -> dict[str, Any]:
     """What the console's navigation needs to know about the actor."""
     return {

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from govdata.core.errors import NotFound
 
 from .actors import Actor
-from .choices import MANAGING_ROLES, Level, OrgKind, Role
+from .choices import MANAGING_ROLES, Level, OrgKind, PersonKind, Role
 from .models import AccountRequest, ApiKey, Organisation, Person, RoleAssignment, SystemAccount
 
 
@@ -105,6 +105,12 @@ def access_managed_organisation_by_id(actor: Actor, organisation_id: int) -> Org
     if org is None or not can_manage_organisation(actor, org):
         raise NotFound(_("no such organisation"))
     return org
+
+
+def get_staff_by_username(username: str) -> Person | None:
+    """A staff member by user name, case-insensitively. Staff user names are known inside the
+    government, so finding one confirms nothing secret (public users are never found here)."""
+    return Person.objects.filter(username__iexact=username.strip(), kind=PersonKind.STAFF).first()
 
 
 def members_of(organisation: Organisation) -> QuerySet[RoleAssignment]:

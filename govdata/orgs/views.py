@@ -32,9 +32,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from govdata.core.errors import Invalid, NotFound, ServiceError
 from govdata.core.views import (
-    apply_service_error,
     error_page,
     forbidden_page,
+    form_failure,
     page_actor,
     render_console,
     translated,
@@ -58,7 +58,7 @@ from .forms import (
     grantable_roles,
     requestable_roles,
 )
-from .models import AccountRequest, Organisation, Person, SystemAccount
+from .models import AccountRequest, Organisation, SystemAccount
 from .workflows import account_request_workflow
 
 # --- Portal, login, registration ----------------------------------------------------------------
@@ -140,14 +140,14 @@ def register_page(request: HttpRequest) -> HttpResponse:
                     phone=data["phone"],
                 )
             except ServiceError as exc:
-                apply_service_error(form, exc)
-                error, status = translated(exc.message), exc.status
+                failure = form_failure(form, exc)
             else:
                 auth_login(request, person)
                 messages.success(request, _("Welcome! Your account has been registered."))
                 return redirect("console-home")
         else:
-            error, status = _("Please correct the errors below."), 422
+            failure = form_failure(form)
+        error, status = failure["error"], failure["status"]
     return render(
         request, "registration/register.html", {"form": form, "error": error}, status=status
     )
@@ -327,8 +327,7 @@ def create_staff(request: HttpRequest, organisation_id: int) -> HttpResponse:
             request,
             organisation,
             staff_form=form,
-            error=_("Please correct the errors below."),
-            status=422,
+            **form_failure(form),
         )
     data = form.cleaned_data
     try:
@@ -343,10 +342,7 @@ def create_staff(request: HttpRequest, organisation_id: int) -> HttpResponse:
             phone=data["phone"],
         )
     except ServiceError as exc:
-        apply_service_error(form, exc)
-        return _organisation_page(
-            request, organisation, staff_form=form, error=translated(exc.message), status=exc.status
-        )
+        return _organisation_page(request, organisation, staff_form=form, **form_failure(form, exc))
     messages.success(
         request, _("The account %(username)s has been created.") % {"username": person.username}
     )
@@ -364,13 +360,11 @@ def assign_role(request: HttpRequest, organisation_id: int) -> HttpResponse:
             request,
             organisation,
             assign_form=form,
-            error=_("Please correct the errors below."),
-            status=422,
+            **form_failure(form),
         )
     username = form.cleaned_data["username"].strip()
     try:
-        # Staff user names are known inside the government; the lookup confirms nothing secret.
-        person = Person.objects.filter(username__iexact=username, kind=PersonKind.STAFF).first()
+        person = queries.get_staff_by_username(username)
         if person is None:
             raise Invalid(
                 _("No staff member has this user name."),
@@ -381,13 +375,11 @@ def assign_role(request: HttpRequest, organisation_id: int) -> HttpResponse:
             actor=actor, person=person, organisation=organisation, role=form.cleaned_data["role"]
         )
     except ServiceError as exc:
-        apply_service_error(form, exc, aliases={"person_id": "username"})
         return _organisation_page(
             request,
             organisation,
             assign_form=form,
-            error=translated(exc.message),
-            status=exc.status,
+            **form_failure(form, exc, aliases={"person_id": "username"}),
         )
     messages.success(
         request,
@@ -431,8 +423,7 @@ def create_child_organisation(request: HttpRequest, organisation_id: int) -> Htt
             request,
             organisation,
             child_form=form,
-            error=_("Please correct the errors below."),
-            status=422,
+            **form_failure(form),
         )
     data = form.cleaned_data
     try:
@@ -447,10 +438,7 @@ def create_child_organisation(request: HttpRequest, organisation_id: int) -> Htt
             short_name=data["short_name"],
         )
     except ServiceError as exc:
-        apply_service_error(form, exc)
-        return _organisation_page(
-            request, organisation, child_form=form, error=translated(exc.message), status=exc.status
-        )
+        return _organisation_page(request, organisation, child_form=form, **form_failure(form, exc))
     messages.success(
         request,
         _("The organisation %(name)s has been added under %(parent)s.")
@@ -474,8 +462,7 @@ def file_account_request(request: HttpRequest, organisation_id: int) -> HttpResp
             request,
             organisation,
             request_form=form,
-            error=_("Please correct the errors below."),
-            status=422,
+            **form_failure(form),
         )
     data = form.cleaned_data
     person_id = data["person"]
@@ -493,13 +480,11 @@ def file_account_request(request: HttpRequest, organisation_id: int) -> HttpResp
             else None,
         )
     except ServiceError as exc:
-        apply_service_error(form, exc, aliases={"person_id": "person"})
         return _organisation_page(
             request,
             organisation,
             request_form=form,
-            error=translated(exc.message),
-            status=exc.status,
+            **form_failure(form, exc, aliases={"person_id": "person"}),
         )
     messages.success(
         request,
@@ -614,8 +599,7 @@ def _decide(request: HttpRequest, request_id: int, transition: str) -> HttpRespo
             request,
             obj,
             decision_forms={transition: form},
-            error=_("Please correct the errors below."),
-            status=422,
+            **form_failure(form),
         )
     comment = form.cleaned_data["comment"]
     password = None
@@ -627,16 +611,10 @@ def _decide(request: HttpRequest, request_id: int, transition: str) -> HttpRespo
                 actor=actor, request=obj, approve=transition == "approve", comment=comment
             )
     except ServiceError as exc:
-        apply_service_error(form, exc)
+        failure = form_failure(form, exc)
         # The service wrote nothing: show the request as it stands, with the reason.
         obj = queries.access_account_request_by_id(actor, request_id)
-        return _account_request_page(
-            request,
-            obj,
-            decision_forms={transition: form},
-            error=translated(exc.message),
-            status=exc.status,
-        )
+        return _account_request_page(request, obj, decision_forms={transition: form}, **failure)
     if password:
         # Shown in this response only: neither stored in the session nor put in a redirect.
         return _account_request_page(request, obj, initial_password=password)
@@ -713,8 +691,7 @@ def organisation_systems(request: HttpRequest, organisation_id: int) -> HttpResp
             request,
             organisation,
             form=form,
-            error=_("Please correct the errors below."),
-            status=422,
+            **form_failure(form),
         )
     try:
         system = services.check_create_system_account(
@@ -724,10 +701,7 @@ def organisation_systems(request: HttpRequest, organisation_id: int) -> HttpResp
             description=form.cleaned_data["description"],
         )
     except ServiceError as exc:
-        apply_service_error(form, exc)
-        return _systems_page(
-            request, organisation, form=form, error=translated(exc.message), status=exc.status
-        )
+        return _systems_page(request, organisation, form=form, **form_failure(form, exc))
     messages.success(
         request,
         _("The system account %(name)s has been registered. Issue it a key below.")
@@ -782,9 +756,7 @@ def issue_api_key(request: HttpRequest, system_id: int) -> HttpResponse:
         return redirect("system", system_id=system.pk)
     form = ApiKeyForm(request.POST)
     if not form.is_valid():
-        return _system_page(
-            request, system, form=form, error=_("Please correct the errors below."), status=422
-        )
+        return _system_page(request, system, form=form, **form_failure(form))
     try:
         key, full_key = services.do_issue_api_key(
             actor=actor,
@@ -794,9 +766,11 @@ def issue_api_key(request: HttpRequest, system_id: int) -> HttpResponse:
             allowed_ips=form.cleaned_data["allowed_ips"],
         )
     except ServiceError as exc:
-        apply_service_error(form, exc, aliases={"expires_at": "valid_until"})
         return _system_page(
-            request, system, form=form, error=translated(exc.message), status=exc.status
+            request,
+            system,
+            form=form,
+            **form_failure(form, exc, aliases={"expires_at": "valid_until"}),
         )
     return _system_page(request, system, new_key=full_key, new_key_id=key.pk)
 
