@@ -24,13 +24,13 @@ from django.contrib.auth.hashers import make_password
 from django.db import IntegrityError, transaction
 from django.test.utils import override_settings
 
-from govdata.core.identifiers import ric_with_check, uscc_with_check
+from govdata.core.identifiers import ric_with_check
 
 from . import services
 from .actors import Actor
 from .choices import Level, OrgKind, PublicUserType, Role
 from .models import Organisation, Person
-from .testing import bootstrap_admin
+from .testing import bootstrap_admin, fake_uscc
 
 # Documented in README.md and printed by `manage.py demo_accounts`; never use it in production.
 DEMO_PASSWORD = "govdata-demo-2026"  # noqa: S105
@@ -230,21 +230,6 @@ def org_specs() -> list[OrgSpec]:
     return city + below
 
 
-def organisation_code(serial: int) -> str:
-    """An 8-digit organisation code with its GB 11714 check character (characters 9-17 of a
-    credit code). Not checked by the platform; filled in so that the demo codes look right."""
-    body = f"{serial:08d}"
-    remainder = (
-        11 - sum(int(c) * w for c, w in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
-    )
-    return body + {10: "X", 11: "0"}.get(remainder, str(remainder))
-
-
-def demo_uscc(registration: str, division_code: str, serial: int) -> str:
-    """A valid, deterministic credit code: registration + county division + organisation code."""
-    return uscc_with_check(f"{registration}{division_code[:6]}{organisation_code(serial)}")
-
-
 # Serials of the organisation codes: organisations count from 1 in the order of org_specs(),
 # public users from 901.
 PUBLIC_SERIAL_BASE = 900
@@ -333,14 +318,14 @@ PUBLIC_USERS = [
         "yunfan_tech",
         "示范市云帆数据科技有限公司",
         PublicUserType.LEGAL_PERSON,
-        demo_uscc("91", "990102", PUBLIC_SERIAL_BASE + 1),
+        fake_uscc("990102", PUBLIC_SERIAL_BASE + 1, registration="91"),
     ),
     # A law firm is an unincorporated organisation registered by the justice bureau (31).
     PublicSpec(
         "mingli_law",
         "示范市明理律师事务所",
         PublicUserType.UNINCORPORATED,
-        demo_uscc("31", "990121", PUBLIC_SERIAL_BASE + 2),
+        fake_uscc("990121", PUBLIC_SERIAL_BASE + 2, registration="31"),
     ),
 ]
 
@@ -433,7 +418,7 @@ def _build() -> list[Person]:
             level=spec.level,
             division_code=spec.division_code,
             parent_id=orgs[spec.parent].pk if spec.parent else None,
-            uscc=demo_uscc(spec.registration, spec.division_code, serial),
+            uscc=fake_uscc(spec.division_code, serial, registration=spec.registration),
         )
     people = {"admin": admin}
     for spec in STAFF:

@@ -25,10 +25,21 @@ def bootstrap_admin(
     )
 
 
-def fake_uscc(division_code: str, serial: int | None = None) -> str:
-    """A well-formed credit code for an organ of state (registration 1, type 1) in a division."""
+def organisation_code(serial: int) -> str:
+    """An 8-digit organisation code with its GB 11714 check character (characters 9-17 of a
+    credit code). The platform does not check it; it makes the made-up codes look right."""
+    body = f"{serial:08d}"
+    remainder = (
+        11 - sum(int(c) * w for c, w in zip(body, (3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11
+    )
+    return body + {10: "X", 11: "0"}.get(remainder, str(remainder))
+
+
+def fake_uscc(division_code: str, serial: int | None = None, *, registration: str = "11") -> str:
+    """A valid, deterministic credit code: registration authority and type (default 11, an organ
+    of state), the county division, and an organisation code made from ``serial``."""
     serial = next(_serial) if serial is None else serial
-    return uscc_with_check(f"11{division_code[:6]}{serial:09d}")
+    return uscc_with_check(f"{registration}{division_code[:6]}{organisation_code(serial)}")
 
 
 def make_org(
