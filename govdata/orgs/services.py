@@ -464,9 +464,8 @@ def authenticate(*, username: str, password: str, ip: str | None = None) -> Pers
                 details=details,
             )
         raise Unauthenticated(_("Wrong user name or password."), code="bad_credentials")
-    if person.failed_logins or person.locked_until:
-        Person.objects.filter(pk=person.pk).update(failed_logins=0, locked_until=None)
-    Person.objects.filter(pk=person.pk).update(last_login=now)
+    # One write per login: the login time, and the failure count cleared.
+    Person.objects.filter(pk=person.pk).update(last_login=now, failed_logins=0, locked_until=None)
     return person
 
 
