@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "huey.contrib.djhuey",
     "govdata.core",
     "govdata.orgs",
+    "govdata.catalog",
 ]
 
 MIDDLEWARE = [
@@ -201,9 +202,13 @@ AUDIT_VERIFY_MAX_AGE = env_int("GOVDATA_AUDIT_VERIFY_MAX_AGE", 300)
 # (REQUIREMENTS.md); each can be overridden with GOVDATA_DEADLINE_<KEY> (dots as underscores).
 DEADLINE_DEFAULTS: dict[str, int] = {
     "orgs.account_request": 5,  # ORG-4, Y§21
-    "catalog.review": 5,  # CAT-3 has no number; 5 like the other reviews
+    "catalog.county_review": 5,  # CAT-3 names no number; 5 like the other answers
+    "catalog.city_review": 5,  # CAT-3, likewise
     "catalog.update_law": 10,  # CAT-4, G§15 (E§11 says 15)
     "catalog.update_situation": 2,  # CAT-4, G§15
+    "catalog.yearly_review": 20,  # CAT-4, G§15 names no number: a month of working days
+    "catalog.system_upgrade": 10,  # CAT-4, A§12 names no number: like a change of duties
+    "catalog.demand_answer": 10,  # CAT-6 names no number; 10 like a public demand (OPN-5)
     "sharing.reply": 5,  # SHR-2, E§16
     "sharing.dispute_report": 3,  # SHR-6, B§20
     "sharing.dispute_answer": 3,  # SHR-6, B§20 (G§16 says 5)
@@ -216,6 +221,11 @@ DEADLINE_DAYS = {
     key: env_int("GOVDATA_DEADLINE_" + key.replace(".", "_").upper(), days)
     for key, days in DEADLINE_DEFAULTS.items()
 }
+
+# CAT-5: an entry whose data nobody used for this many months is flagged as a zombie entry.
+CATALOG_IDLE_MONTHS = env_int("GOVDATA_CATALOG_IDLE_MONTHS", 12)
+# CAT-8: results per page of catalog search, and the most a caller may ask for.
+CATALOG_SEARCH_PAGE = env_int("GOVDATA_CATALOG_SEARCH_PAGE", 20)
 
 PLATFORM_NAME = _("City Government Data Platform")
 # The function that gives the actor of a page request (core's pages ask it; orgs answers).

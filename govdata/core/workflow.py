@@ -45,7 +45,9 @@ M = TypeVar("M", bound=WorkflowModel)
 class State:
     name: str
     label: Any
-    deadline: str | None = None  # a key of settings.DEADLINE_DAYS
+    # A key of settings.DEADLINE_DAYS, or a function of the object giving one (a maintenance task
+    # is due in 2 or 10 working days depending on what raised it).
+    deadline: str | Callable[[Any], str | None] | None = None
     on_lapse: LapseHandler | None = None
     final: bool = False
 
@@ -89,7 +91,7 @@ class Workflow:
             if unknown:
                 raise ValueError(f"{self.name}.{t.name}: unknown states {sorted(unknown)}")
         for s in self.states:
-            if s.deadline and s.deadline not in settings.DEADLINE_DAYS:
+            if isinstance(s.deadline, str) and s.deadline not in settings.DEADLINE_DAYS:
                 raise ValueError(f"{self.name}.{s.name}: no deadline setting {s.deadline!r}")
         if self.name in REGISTRY and REGISTRY[self.name].model is not self.model:
             raise ValueError(f"workflow {self.name} declared twice")
@@ -113,10 +115,11 @@ class Workflow:
 
     # --- writing ---------------------------------------------------------------------------------
 
-    def _deadline_fields(self, state: State, now: dt.datetime) -> dict[str, Any]:
-        if not state.deadline:
+    def _deadline_fields(self, state: State, now: dt.datetime, obj: Any) -> dict[str, Any]:
+        key = state.deadline(obj) if callable(state.deadline) else state.deadline
+        if not key:
             return {"due_on": None, "due_days": None, "due_provisional": False, "lapsed_at": None}
-        days = settings.DEADLINE_DAYS[state.deadline]
+        days = settings.DEADLINE_DAYS[key]
         due = working_days.deadline(timezone.localdate(now), days)
         return {
             "due_on": due.due_on,
@@ -130,7 +133,7 @@ class Workflow:
         now = timezone.now()
         obj.status = self.initial
         obj.state_since = now
-        for name, value in self._deadline_fields(self._states[self.initial], now).items():
+        for name, value in self._deadline_fields(self._states[self.initial], now, obj).items():
             setattr(obj, name, value)
 
     def transition(
@@ -169,7 +172,11 @@ class Workflow:
         ref = as_ref(actor)
         now = timezone.now()
         target = self._states[transition.target]
-        updates = {"status": target.name, "state_since": now, **self._deadline_fields(target, now)}
+        updates = {
+            "status": target.name,
+            "state_since": now,
+            **self._deadline_fields(target, now, obj),
+        }
         updates.update(extra_updates or {})
         with transaction.atomic():
             changed = (

@@ -134,8 +134,11 @@ def test_the_sweep_handles_each_lapsed_object_and_reminds(city):
         for t in tickets:
             ticket_workflow.transition(t, "submit", actor=city.actor(city.analyst))
         ticket_workflow.transition(tickets[0], "answer", actor=city.actor(city.reviewer))
-    assert workflow.sweep_lapsed(today=dt.date(2026, 11, 27)) == 2
-    assert workflow.sweep_lapsed(today=dt.date(2026, 12, 3)) == 2  # escalated ones lapse again
+    # The sweep runs on the day it is swept: escalation starts its new deadline then.
+    with freeze_time("2026-11-27 02:30:00+08:00"):
+        assert workflow.sweep_lapsed() == 2  # escalated on Friday: due Wednesday 2 December
+    with freeze_time("2026-12-03 02:30:00+08:00"):
+        assert workflow.sweep_lapsed() == 2  # escalated ones lapse again
     assert sorted(Ticket.objects.values_list("reminders", flat=True)) == [0, 1, 1]
     assert audit.verify().ok
 

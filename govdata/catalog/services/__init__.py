@@ -1,0 +1,39 @@
+"""Every write to the catalog, by area. Import from here: ``from govdata.catalog import services``."""
+
+from .maintenance import (
+    check_raise_maintenance_task,
+    do_cancel_maintenance_task,
+    do_confirm_unchanged,
+    raise_system_upgrade_tasks,
+    raise_yearly_reviews,
+)
+from .resources import (
+    check_create_resource,
+    check_start_revision,
+    check_submit_version,
+    check_update_version,
+    do_approve_version,
+    do_reject_version,
+    do_withdraw_version,
+    entry_of,
+    first_review_level,
+    next_resource_code,
+)
+
+__all__ = [
+    "check_create_resource",
+    "check_raise_maintenance_task",
+    "check_start_revision",
+    "check_submit_version",
+    "check_update_version",
+    "do_approve_version",
+    "do_cancel_maintenance_task",
+    "do_confirm_unchanged",
+    "do_reject_version",
+    "do_withdraw_version",
+    "entry_of",
+    "first_review_level",
+    "next_resource_code",
+    "raise_system_upgrade_tasks",
+    "raise_yearly_reviews",
+]
