@@ -79,6 +79,8 @@ class Workflow:
     initial: str = ""
     # Which objects an actor owes action on: a queryset filter, for the console's task list.
     tasks_for: Callable[[Any], models.QuerySet] | None = None
+    # The console page of an object, for the links of the task list.
+    task_url: Callable[[Any], str] | None = None
     _states: dict[str, State] = field(init=False, repr=False)
     _transitions: dict[str, Transition] = field(init=False, repr=False)
 
@@ -307,6 +309,7 @@ def open_tasks(actor: Any) -> list[dict[str, Any]]:
                     "due_on": obj.due_on,
                     "provisional": obj.due_provisional,
                     "overdue": obj.is_overdue(today),
+                    "url": workflow.task_url(obj) if workflow.task_url else "",
                 }
             )
     tasks.sort(key=lambda t: (t["due_on"] is None, t["due_on"] or dt.date.max))

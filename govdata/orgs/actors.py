@@ -20,6 +20,7 @@ class Actor:
     organisation: Organisation | None = None
     api_key_prefix: str = ""
     _roles: list[tuple[int, str]] | None = field(default=None, repr=False)
+    _authorities: dict[str, list[Organisation]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def for_person(cls, person: Person, organisation: Organisation | None = None) -> Actor:
@@ -119,5 +120,10 @@ class Actor:
         return queries.audit_scope(self)
 
     def authorities_with(self, role: str) -> list[Organisation]:
-        ids = self.organisations_with({role})
-        return list(Organisation.objects.filter(pk__in=ids, kind=OrgKind.AUTHORITY, is_active=True))
+        """Data authorities in which the actor holds ``role`` (read once per actor)."""
+        if role not in self._authorities:
+            ids = self.organisations_with({role})
+            self._authorities[role] = list(
+                Organisation.objects.filter(pk__in=ids, kind=OrgKind.AUTHORITY, is_active=True)
+            )
+        return self._authorities[role]

@@ -199,8 +199,6 @@ def console_home(request: HttpRequest) -> HttpResponse:
     tasks = open_tasks(actor)
     for task in tasks:
         task["kind_label"] = task["object"]._meta.verbose_name
-        if task["workflow"] == account_request_workflow.name:
-            task["url"] = reverse("account-request", kwargs={"request_id": task["object"].pk})
     context = {
         "person": person,
         "memberships": list(by_org.values()),

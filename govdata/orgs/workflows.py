@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from govdata.core.workflow import State, Transition, Workflow
@@ -73,4 +74,5 @@ account_request_workflow = Workflow(
         ),
     ],
     tasks_for=_tasks,
+    task_url=lambda request: reverse("account-request", kwargs={"request_id": request.pk}),
 )
