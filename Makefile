@@ -16,7 +16,7 @@ help:
 	@echo "make run           set up, load the demo city and serve on http://$(HOST):$(PORT)/"
 	@echo "make test          run the whole test suite (TEST_ARGS='…' passes options to pytest)"
 	@echo "make test-browser  run the browser tests only (Debian's chromium)"
-	@echo "make lint          ruff check, format check, mypy on core and the org services"
+	@echo "make lint          ruff check, format check, mypy on core and the services"
 	@echo "make bench         run the benchmarks, write docs/benchmarks.md"
 
 $(VENV)/bin/activate:
@@ -79,6 +79,8 @@ format: setup-dev
 bench: setup-dev
 	$(PY) benchmarks/run.py
 	@if [ -n "$(BENCH_DATABASE_URL)" ]; then BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) benchmarks/run.py; fi
+	$(PY) benchmarks/catalog_search.py
+	@if [ -n "$(BENCH_DATABASE_URL)" ]; then BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) benchmarks/catalog_search.py; fi
 
 clean:
 	rm -rf $(VENV) node_modules static/dist var/static

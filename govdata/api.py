@@ -5,14 +5,17 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from govdata.catalog.api import router as catalog_router
 from govdata.core.api import router as core_router
 from govdata.core.errors import ServiceError
+from govdata.interop.api import router as interop_router
 from govdata.orgs.api import router as orgs_router
 from govdata.orgs.auth import API_AUTH
 
@@ -31,6 +34,8 @@ api = NinjaAPI(
 )
 api.add_router("/", core_router)
 api.add_router("/", orgs_router)
+api.add_router("/catalog/", catalog_router)
+api.add_router("/interop/", interop_router)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, fields=None) -> HttpResponse:
@@ -76,6 +81,11 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = {400: "malformed_request", 403: "forbidden"}.get(exc.status_code, "http_error")
     return _error(request, exc.status_code, code, str(exc))
+
+
+@api.exception_handler(RequestDataTooBig)
+def too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "too_large", _("The request is too large."))
 
 
 @api.exception_handler(Exception)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "govdata.core",
     "govdata.orgs",
     "govdata.catalog",
+    "govdata.interop",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "govdata.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "govdata.core.middleware.ApiTextGuardMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -224,12 +226,23 @@ DEADLINE_DAYS = {
 
 # CAT-5: an entry whose data nobody used for this many months is flagged as a zombie entry.
 CATALOG_IDLE_MONTHS = env_int("GOVDATA_CATALOG_IDLE_MONTHS", 12)
+# CAT-7, B§8: whether accepting an information system also needs its connection to the platform.
+# Unset: needed exactly when the data plane is installed (only it can connect a system).
+CATALOG_ACCEPTANCE_NEEDS_CONNECTION: bool | None = (
+    None
+    if env("GOVDATA_CATALOG_ACCEPTANCE_NEEDS_CONNECTION") == ""
+    else env_bool("GOVDATA_CATALOG_ACCEPTANCE_NEEDS_CONNECTION")
+)
 # CAT-8: results per page of catalog search, and the most a caller may ask for.
 CATALOG_SEARCH_PAGE = env_int("GOVDATA_CATALOG_SEARCH_PAGE", 20)
 
 PLATFORM_NAME = _("City Government Data Platform")
 # The function that gives the actor of a page request (core's pages ask it; orgs answers).
 ACTOR_RESOLVER = "govdata.orgs.auth.actor_of"
+# What `manage.py load_demo` loads, in order and in one transaction: the demo city's organisations
+# and people, then what each later app builds on them (the catalog). Listed here so that `orgs`
+# never imports the apps that depend on it.
+DEMO_LOADERS = ["govdata.orgs.demo.load", "govdata.catalog.demo.load"]
 
 LOGGING = {
     "version": 1,

@@ -31,6 +31,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/<path:rest>", api_not_found),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("data/", include("govdata.catalog.portal_urls")),
     path("", include("govdata.orgs.urls")),
+    path("", include("govdata.catalog.urls")),
+    path("", include("govdata.catalog.urls_lists")),
     path("", include("govdata.core.urls")),
 ]

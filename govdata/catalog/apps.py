@@ -8,4 +8,5 @@ class CatalogConfig(AppConfig):
     verbose_name = _("Catalog")
 
     def ready(self) -> None:
-        from . import workflows  # noqa: F401 — declares the review and maintenance procedures
+        # The workflows modules declare the catalog's procedures; jobs registers periodic tasks.
+        from . import jobs, workflows, workflows_lists  # noqa: F401

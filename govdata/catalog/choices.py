@@ -208,6 +208,14 @@ class DemandStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+class DemandAnswer(models.TextChoices):
+    """CAT-6, B§17: the responsible department's answer to a demand sent to it — it will provide
+    the data, or it cannot, citing the legal basis."""
+
+    PROVIDE = "provide", _("Will provide")
+    CANNOT = "cannot", _("Cannot provide")
+
+
 class SystemStatus(models.TextChoices):
     """CAT-7: the life of a department's business system."""
 

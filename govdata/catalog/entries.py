@@ -267,7 +267,8 @@ def clean_entry(
     return out, cleaned_items
 
 
-def _flag(value: Any) -> bool:
+def as_flag(value: Any) -> bool:
+    """A yes/no as people write it in a spreadsheet or a form (是, Y, 1, true, √ …)."""
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "on", "是", "y", "√"}
     return bool(value)
@@ -333,8 +334,8 @@ def _clean_items(
             level = SecurityLevel.L1
         highest = max(highest, level)
         description = _text(item.get("description"))[:500]
-        is_key = _flag(item.get("is_key"))
-        is_personal = _flag(item.get("is_personal"))
+        is_key = as_flag(item.get("is_key"))
+        is_personal = as_flag(item.get("is_personal"))
         if is_personal and entry.get("open_type") == OpenType.UNCONDITIONAL:
             p.add(
                 f"{key}.is_personal",
@@ -349,7 +350,7 @@ def _clean_items(
                 "item_type": item_type,
                 "length": length,
                 "is_key": is_key,
-                "is_required": is_key or _flag(item.get("is_required")),
+                "is_required": is_key or as_flag(item.get("is_required")),
                 "is_personal": is_personal,
                 "security_level": level,
                 "description": description,

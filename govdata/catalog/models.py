@@ -20,6 +20,7 @@ from govdata.orgs.models import Organisation
 from .choices import (
     OPEN_VERSION_STATES,
     DataForm,
+    DemandAnswer,
     DemandStatus,
     Domain,
     Importance,
@@ -342,6 +343,10 @@ class Demand(WorkflowModel):
         verbose_name=_("resource that meets it"),
     )
     answer = models.TextField(blank=True, verbose_name=_("answer"))
+    answer_outcome = models.CharField(
+        max_length=16, blank=True, choices=DemandAnswer.choices, verbose_name=_("outcome")
+    )
+    answer_basis = models.TextField(blank=True, verbose_name=_("legal basis of a refusal"))
     created_at = models.DateTimeField(default=timezone.now)
     created_by = models.CharField(max_length=200, blank=True)
 

@@ -33,7 +33,8 @@ from .choices import (
     ShareType,
     VersionStatus,
 )
-from .models import DataItem, MaintenanceTask, Resource, ResourceVersion
+from .entries import ENTRY_FIELDS, ITEM_INPUT_FIELDS
+from .models import DataItem, Library, MaintenanceTask, Resource, ResourceVersion
 
 # Roles that compile a department's catalog entries.
 COMPILING_ROLES = frozenset({Role.DATA_STAFF, Role.CHIEF_DATA_OFFICER, Role.DATA_EXECUTIVE})
@@ -121,6 +122,17 @@ def resources_visible_to(actor: Actor) -> QuerySet[Resource]:
     return query.filter(visible)
 
 
+def resources_compiled_by(actor: Actor) -> QuerySet[Resource]:
+    """Every entry, in every state, of the organisations the actor compiles for."""
+    if actor.system is not None:
+        own = [actor.system.organisation_id]
+    else:
+        own = actor.organisations_with(COMPILING_ROLES)
+    return Resource.objects.filter(provider_id__in=own).select_related(
+        "provider", "live_version", "library"
+    )
+
+
 def access_resource_by_id(actor: Actor, resource_id: int) -> Resource:
     resource = resources_visible_to(actor).filter(pk=resource_id).first()
     if resource is None:
@@ -173,6 +185,11 @@ def working_version(resource: Resource) -> ResourceVersion | None:
 
 def items_of(version: ResourceVersion) -> QuerySet[DataItem]:
     return version.items.order_by("position")
+
+
+def get_library_by_code(code: str) -> Library | None:
+    """A base or theme database by its code."""
+    return Library.objects.filter(code=code).first()
 
 
 # --- The three catalogs (CAT-2) --------------------------------------------------------------------
@@ -320,39 +337,9 @@ def access_maintenance_task_by_id(actor: Actor, task_id: int) -> MaintenanceTask
 
 # --- Comparing versions (CAT-4) -------------------------------------------------------------------
 
-COMPARED_FIELDS = [
-    "name",
-    "summary",
-    "domain",
-    "data_form",
-    "data_format",
-    "share_type",
-    "share_conditions",
-    "share_methods",
-    "share_basis",
-    "open_type",
-    "open_conditions",
-    "open_basis",
-    "update_cycle",
-    "source_system_id",
-    "collecting_org_id",
-    "approving_org_id",
-    "sensitivity",
-    "importance",
-    "security_level",
-    "usage_requirements",
-    "related_codes",
-]
-ITEM_FIELDS = [
-    "label",
-    "item_type",
-    "length",
-    "is_key",
-    "is_required",
-    "is_personal",
-    "security_level",
-    "description",
-]
+# Every field of a description, and of an item but its name (items are matched by name).
+COMPARED_FIELDS = ENTRY_FIELDS
+ITEM_FIELDS = [f for f in ITEM_INPUT_FIELDS if f != "name"]
 
 
 @dataclass

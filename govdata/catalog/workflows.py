@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from govdata.core.workflow import State, Transition, Workflow
@@ -84,7 +85,23 @@ review_workflow = Workflow(
         Transition("supersede", [V.PUBLISHED], V.SUPERSEDED, _publishes, _("Supersede")),
     ],
     tasks_for=_review_tasks,
+    task_url=lambda version: reverse("catalog-version", kwargs={"version_id": version.pk}),
 )
+
+
+def version_actions(actor: Any, version: ResourceVersion) -> list[str]:
+    """The review actions an actor may take on a version now, as the API and the pages name
+    them: submit, approve, reject, withdraw, and edit for a draft or returned version."""
+    names = {t.name for t in review_workflow.available(version, actor)}
+    actions = []
+    if names & {"submit_county", "submit_city"}:
+        actions.append("submit")
+    if names & {"approve_county", "publish"}:
+        actions.append("approve")
+    actions += [n for n in ("reject", "withdraw") if n in names]
+    if version.status in (VersionStatus.DRAFT, VersionStatus.REJECTED) and "withdraw" in names:
+        actions.append("edit")
+    return actions
 
 
 def _task_compiles(actor: Any, task: MaintenanceTask) -> bool:
@@ -125,4 +142,5 @@ maintenance_workflow = Workflow(
         ),
     ],
     tasks_for=_maintenance_tasks,
+    task_url=lambda task: reverse("catalog-resource", kwargs={"resource_id": task.resource_id}),
 )

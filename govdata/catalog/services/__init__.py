@@ -1,5 +1,7 @@
 """Every write to the catalog, by area. Import from here: ``from govdata.catalog import services``."""
 
+from .imports import check_importable_entry, do_import_published_entry
+from .libraries import do_create_library
 from .maintenance import (
     check_raise_maintenance_task,
     do_cancel_maintenance_task,
@@ -22,6 +24,7 @@ from .resources import (
 
 __all__ = [
     "check_create_resource",
+    "check_importable_entry",
     "check_raise_maintenance_task",
     "check_start_revision",
     "check_submit_version",
@@ -29,6 +32,8 @@ __all__ = [
     "do_approve_version",
     "do_cancel_maintenance_task",
     "do_confirm_unchanged",
+    "do_create_library",
+    "do_import_published_entry",
     "do_reject_version",
     "do_withdraw_version",
     "entry_of",

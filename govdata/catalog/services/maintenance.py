@@ -19,13 +19,12 @@ from govdata.orgs.actors import Actor
 from .. import queries
 from ..choices import MaintenanceStatus, MaintenanceTrigger
 from ..models import InformationSystem, MaintenanceTask, Resource
+from ..workflows import maintenance_workflow
 
 
 def _create_task(
     actor: Actor | ActorRef, resource: Resource, trigger: str, reason: str
 ) -> MaintenanceTask:
-    from ..workflows import maintenance_workflow
-
     task = MaintenanceTask(
         resource=resource,
         trigger=trigger,
@@ -90,8 +89,6 @@ def check_raise_maintenance_task(
 def do_confirm_unchanged(*, actor: Actor, task: MaintenanceTask, comment: str) -> MaintenanceTask:
     """The provider closes a task stating why the entry needs no change; for the yearly review
     this counts as the entry having been reviewed."""
-    from ..workflows import maintenance_workflow
-
     comment = (comment or "").strip()
     if not comment:
         raise Invalid(
@@ -112,8 +109,6 @@ def do_cancel_maintenance_task(
     *, actor: Actor, task: MaintenanceTask, comment: str
 ) -> MaintenanceTask:
     """The authority over the area withdraws a task raised in error."""
-    from ..workflows import maintenance_workflow
-
     return maintenance_workflow.transition(task, "cancel", actor=actor, comment=comment)
 
 

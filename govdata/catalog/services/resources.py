@@ -25,6 +25,7 @@ from .. import queries, search
 from ..choices import CLASS_DIGIT, OPEN_VERSION_STATES, ResourceClass, VersionStatus
 from ..entries import ENTRY_FIELDS, check_complete, clean_entry
 from ..models import CodeSequence, DataItem, Library, MaintenanceTask, Resource, ResourceVersion
+from ..workflows import maintenance_workflow, review_workflow
 
 
 def organisation_code(provider: Organisation) -> str:
@@ -89,8 +90,9 @@ def _write_items(version: ResourceVersion, items: list[dict[str, Any]]) -> None:
 
 
 def _item_rows(version: ResourceVersion) -> list[dict[str, Any]]:
-    return list(
-        version.items.order_by("position").values(
+    return [
+        dict(row)
+        for row in version.items.order_by("position").values(
             "position",
             "name",
             "label",
@@ -102,7 +104,7 @@ def _item_rows(version: ResourceVersion) -> list[dict[str, Any]]:
             "security_level",
             "description",
         )
-    )
+    ]
 
 
 def entry_of(version: ResourceVersion) -> dict[str, Any]:
@@ -142,8 +144,6 @@ def check_create_resource(
             created_by=actor.label,
             **cleaned,
         )
-        from ..workflows import review_workflow
-
         review_workflow.start(version)
         version.save(force_insert=True)
         _write_items(version, cleaned_items)
@@ -246,8 +246,6 @@ def check_start_revision(
             code="invalid_task",
             fields={"maintenance_task_id": _("The maintenance task is about another entry.")},
         )
-    from ..workflows import review_workflow
-
     now = timezone.now()
     with transaction.atomic():
         if resource.versions.filter(status__in=sorted(OPEN_VERSION_STATES)).exists():
@@ -300,8 +298,6 @@ def check_submit_version(
 ) -> ResourceVersion:
     """Send a draft or returned version to review; the level's deadline starts. A revision made
     for a maintenance task marks the task done."""
-    from ..workflows import maintenance_workflow, review_workflow
-
     resource = version.resource
     _check_may_compile(actor, resource.provider)
     check_complete(entry_of(version), _item_rows(version))
@@ -332,8 +328,6 @@ def do_approve_version(
 ) -> ResourceVersion:
     """A reviewer approves at its level: the county passes the entry to the city; the city
     publishes it, and a published predecessor is superseded in the same transaction."""
-    from ..workflows import review_workflow
-
     details = {"resource": version.resource.code, "number": version.number}
     if version.status == VersionStatus.COUNTY_REVIEW:
         return review_workflow.transition(
@@ -374,8 +368,6 @@ def do_approve_version(
 
 def do_reject_version(*, actor: Actor, version: ResourceVersion, comment: str) -> ResourceVersion:
     """A reviewer returns the version to its provider with reasons (CAT-3)."""
-    from ..workflows import review_workflow
-
     return review_workflow.transition(
         version,
         "reject",
@@ -389,8 +381,6 @@ def do_withdraw_version(
     *, actor: Actor, version: ResourceVersion, comment: str = ""
 ) -> ResourceVersion:
     """The provider withdraws a version before it is published; a published entry stays live."""
-    from ..workflows import review_workflow
-
     return review_workflow.transition(
         version,
         "withdraw",

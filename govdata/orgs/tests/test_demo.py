@@ -21,6 +21,13 @@ from govdata.orgs.testing import bootstrap_admin
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _organisations_only(settings):
+    """These tests are about the demo city's organisations and people; the catalog built on top
+    of them is the catalog's tests' business (and takes seconds to load)."""
+    settings.DEMO_LOADERS = ["govdata.orgs.demo.load"]
+
+
 def load(*args: str) -> str:
     out = StringIO()
     call_command("load_demo", *args, stdout=out)
