@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -106,6 +107,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
     context = {
         "view": view,
         "q": text,
+        "filter_query": urlencode({"view": view, "q": text}),
         "page": page,
         "rows": rows,
         "may_compile": bool(_compilable_providers(actor)),

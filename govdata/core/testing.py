@@ -54,3 +54,66 @@ def assert_error_body(response, status: int | tuple[int, ...]) -> dict[str, Any]
     assert set(body) == {"error"}
     assert {"code", "message", "fields"} <= set(body["error"])
     return body["error"]
+
+
+@dataclass(frozen=True)
+class EndpointChecks:
+    anonymous: Callable[..., None]
+    forbidden: Callable[..., None]
+    public_user: Callable[..., None]
+    allowed: Callable[..., None]
+
+
+def endpoint_checks(endpoints: list[Endpoint], context: str) -> EndpointChecks:
+    """The permission and audit checks every write endpoint gets, written once (STYLE.md):
+    assign them to module-level ``test_*`` names. ``context`` names the fixture giving the
+    test's objects (a dict with the ``city`` fixture under "city" and a public user under
+    "citizen")."""
+    import pytest
+    from django.test import Client
+
+    def as_person(person: Any) -> Client:
+        client = Client()
+        client.force_login(person)
+        return client
+
+    parametrize = pytest.mark.parametrize("endpoint", endpoints, ids=str)
+
+    @parametrize
+    def anonymous(request: Any, endpoint: Endpoint) -> None:
+        """Anonymous callers are refused and nothing is written."""
+        ctx = request.getfixturevalue(context)
+        before = AuditEntry.objects.count()
+        assert_error_body(call(Client(), endpoint, ctx), 401)
+        assert AuditEntry.objects.count() == before
+
+    @parametrize
+    def forbidden(request: Any, endpoint: Endpoint) -> None:
+        """A person without the right is refused with the error body and nothing is written."""
+        ctx = request.getfixturevalue(context)
+        before = AuditEntry.objects.count()
+        person = getattr(ctx["city"], endpoint.forbidden)
+        error = assert_error_body(call(as_person(person), endpoint, ctx), (403, 404))
+        assert error["code"]
+        assert AuditEntry.objects.count() == before
+
+    @parametrize
+    def public_user(request: Any, endpoint: Endpoint) -> None:
+        """A registered public user is never a government actor: refused, nothing written."""
+        ctx = request.getfixturevalue(context)
+        before = AuditEntry.objects.count()
+        assert_error_body(call(as_person(ctx["citizen"]), endpoint, ctx), (403, 404))
+        assert AuditEntry.objects.count() == before
+
+    @parametrize
+    def allowed(request: Any, endpoint: Endpoint) -> None:
+        """The allowed person succeeds and the audit entry names them."""
+        ctx = request.getfixturevalue(context)
+        person = getattr(ctx["city"], endpoint.allowed)
+        last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
+        response = call(as_person(person), endpoint, ctx)
+        assert response.status_code == endpoint.ok_status, response.content
+        written = AuditEntry.objects.filter(id__gt=last or 0)
+        assert written.get(action=endpoint.audit_action).actor_id == str(person.pk)
+
+    return EndpointChecks(anonymous, forbidden, public_user, allowed)

@@ -15,8 +15,7 @@ from govdata.catalog import services
 from govdata.catalog.choices import VersionStatus
 from govdata.catalog.models import Resource, ResourceVersion
 from govdata.catalog.testing import compile_entry, entry, items, publish
-from govdata.core.models import AuditEntry
-from govdata.core.testing import Endpoint, assert_error_body, call
+from govdata.core.testing import Endpoint, assert_error_body, endpoint_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -130,30 +129,11 @@ def as_person(person) -> Client:
     return client
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_anonymous_callers_are_refused_and_nothing_is_written(catalog, endpoint):
-    before = AuditEntry.objects.count()
-    assert_error_body(call(Client(), endpoint, catalog), 401)
-    assert AuditEntry.objects.count() == before
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_callers_without_the_right_are_refused_and_nothing_is_written(catalog, endpoint):
-    before = AuditEntry.objects.count()
-    person = getattr(catalog["city"], endpoint.forbidden)
-    error = assert_error_body(call(as_person(person), endpoint, catalog), (403, 404))
-    assert error["code"] in {"forbidden", "not_found", "not_lead_department"}
-    assert AuditEntry.objects.count() == before
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_the_allowed_caller_succeeds_and_the_action_is_audited(catalog, endpoint):
-    person = getattr(catalog["city"], endpoint.allowed)
-    last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
-    response = call(as_person(person), endpoint, catalog)
-    assert response.status_code == endpoint.ok_status, response.content
-    entry_ = AuditEntry.objects.filter(id__gt=last).get(action=endpoint.audit_action)
-    assert entry_.actor_id == str(person.pk)
+checks = endpoint_checks(ENDPOINTS, "catalog")
+test_anonymous_callers_are_refused_and_nothing_is_written = checks.anonymous
+test_callers_without_the_right_are_refused_and_nothing_is_written = checks.forbidden
+test_a_public_user_is_refused_and_nothing_is_written = checks.public_user
+test_the_allowed_caller_succeeds_and_the_action_is_audited = checks.allowed
 
 
 # --- Particular behaviour ---------------------------------------------------------------------------

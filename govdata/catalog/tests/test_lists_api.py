@@ -20,8 +20,7 @@ from govdata.catalog.services import lists as list_services
 from govdata.catalog.services import systems as system_services
 from govdata.catalog.services.zombies import sweep_zombies
 from govdata.catalog.testing import compile_entry, publish
-from govdata.core.models import AuditEntry
-from govdata.core.testing import Endpoint, assert_error_body, call
+from govdata.core.testing import Endpoint, assert_error_body, endpoint_checks
 
 pytestmark = pytest.mark.django_db
 
@@ -232,37 +231,11 @@ ENDPOINTS = [
 ]
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_anonymous_callers_are_refused_and_nothing_is_written(lists, endpoint):
-    before = AuditEntry.objects.count()
-    assert_error_body(call(Client(), endpoint, lists), 401)
-    assert AuditEntry.objects.count() == before
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_callers_without_the_right_are_refused_and_nothing_is_written(lists, endpoint):
-    before = AuditEntry.objects.count()
-    person = getattr(lists["city"], endpoint.forbidden)
-    error = assert_error_body(call(as_person(person), endpoint, lists), (403, 404))
-    assert error["code"] in {"forbidden", "not_found", "not_your_organisation"}
-    assert AuditEntry.objects.count() == before
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_a_public_user_is_refused_and_nothing_is_written(lists, endpoint):
-    before = AuditEntry.objects.count()
-    assert_error_body(call(as_person(lists["citizen"]), endpoint, lists), (403, 404))
-    assert AuditEntry.objects.count() == before
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_the_allowed_caller_succeeds_and_the_action_is_audited(lists, endpoint):
-    person = getattr(lists["city"], endpoint.allowed)
-    last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
-    response = call(as_person(person), endpoint, lists)
-    assert response.status_code == endpoint.ok_status, response.content
-    entry = AuditEntry.objects.filter(id__gt=last).get(action=endpoint.audit_action)
-    assert entry.actor_id == str(person.pk)
+checks = endpoint_checks(ENDPOINTS, "lists")
+test_anonymous_callers_are_refused_and_nothing_is_written = checks.anonymous
+test_callers_without_the_right_are_refused_and_nothing_is_written = checks.forbidden
+test_a_public_user_is_refused_and_nothing_is_written = checks.public_user
+test_the_allowed_caller_succeeds_and_the_action_is_audited = checks.allowed
 
 
 # --- Demands ------------------------------------------------------------------------------------------

@@ -3,6 +3,8 @@ right order, on the current version only."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from govdata.catalog import queries, services
@@ -164,3 +166,22 @@ def test_only_the_provider_compiles(city):
     with pytest.raises(NotFound):
         compile_entry(city.actor(city.outsider), city.department)
     assert not Resource.objects.exists()
+
+
+def test_the_queue_is_ordered_by_deadline_and_each_level_has_its_own(city, township, settings):
+    from freezegun import freeze_time
+
+    town, clerk = township
+    compiler = city.actor(city.analyst)
+    later = compile_entry(compiler, city.department, name="后提交")
+    earlier = compile_entry(compiler, city.department, name="先提交")
+    settings.DEADLINE_DAYS = {**settings.DEADLINE_DAYS, "catalog.city_review": 3}
+    with freeze_time("2026-11-02 10:00:00+08:00"):
+        services.check_submit_version(actor=compiler, version=earlier)
+    with freeze_time("2026-11-04 10:00:00+08:00"):
+        services.check_submit_version(actor=compiler, version=later)
+        town_version = compile_entry(city.actor(clerk), town, name="镇级条目")
+        services.check_submit_version(actor=city.actor(clerk), version=town_version)
+    assert earlier.due_on == dt.date(2026, 11, 5) and later.due_on == dt.date(2026, 11, 9)
+    assert list(queries.review_queue(city.actor(city.reviewer))) == [earlier, later]
+    assert list(queries.review_queue(city.actor(city.county_reviewer))) == [town_version]

@@ -209,3 +209,14 @@ def test_pasted_rows_understand_chinese_types_and_headers():
         ("csrq", ItemType.DATE, "出生日期"),
         ("sfzh", ItemType.RIC, "身份证"),
     ]
+
+
+def test_the_entry_list_pages_keep_the_view_and_filter(city):
+    compiler = city.actor(city.analyst)
+    for n in range(52):
+        compile_entry(compiler, city.department, name=f"台账{n:02d}", items_=[])
+    client = as_person(city.analyst)
+    first = client.get("/console/catalog/?view=mine&q=台账").content.decode()
+    assert "view=mine&amp;q=%E5%8F%B0%E8%B4%A6&amp;page=2" in first
+    second = client.get("/console/catalog/?view=mine&q=台账&page=2").content.decode()
+    assert "台账51" in second and "台账00" not in second

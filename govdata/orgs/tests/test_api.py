@@ -11,7 +11,7 @@ from django.test import Client
 
 from govdata.core.identifiers import ric_with_check
 from govdata.core.models import AuditEntry
-from govdata.core.testing import Endpoint, assert_error_body, call
+from govdata.core.testing import Endpoint, assert_error_body, call, endpoint_checks
 from govdata.orgs import services
 from govdata.orgs.models import ApiKey, Organisation, SystemAccount
 from govdata.orgs.testing import TEST_PASSWORD, fake_uscc
@@ -138,20 +138,11 @@ def as_person(person) -> Client:
     return client
 
 
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_anonymous_callers_are_refused_and_nothing_is_written(context, endpoint):
-    before = AuditEntry.objects.count()
-    assert_error_body(call(Client(), endpoint, context), 401)
-    assert AuditEntry.objects.count() == before
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_callers_without_the_right_are_refused_and_nothing_is_written(context, endpoint):
-    before = AuditEntry.objects.count()
-    person = getattr(context["city"], endpoint.forbidden)
-    error = assert_error_body(call(as_person(person), endpoint, context), (403, 404))
-    assert error["code"] in {"forbidden", "not_found"}
-    assert AuditEntry.objects.count() == before
+checks = endpoint_checks(ENDPOINTS, "context")
+test_anonymous_callers_are_refused_and_nothing_is_written = checks.anonymous
+test_callers_without_the_right_are_refused_and_nothing_is_written = checks.forbidden
+test_a_public_user_is_refused_and_nothing_is_written = checks.public_user
+test_the_allowed_caller_succeeds_and_the_action_is_audited = checks.allowed
 
 
 @pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
@@ -160,17 +151,6 @@ def test_systems_cannot_administer(context, endpoint):
     response = call(Client(), endpoint, context, **{"X-API-Key": context["plain_key"]})
     assert response.status_code in {403, 404}, response.content
     assert AuditEntry.objects.count() == before
-
-
-@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=str)
-def test_the_allowed_caller_succeeds_and_the_action_is_audited(context, endpoint):
-    person = getattr(context["city"], endpoint.allowed)
-    last = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
-    response = call(as_person(person), endpoint, context)
-    assert response.status_code == endpoint.ok_status, response.content
-    written = AuditEntry.objects.filter(id__gt=last)
-    entry = written.get(action=endpoint.audit_action)
-    assert entry.actor_id == str(person.pk)
 
 
 # --- Particular behaviour -----------------------------------------------------------------------------
