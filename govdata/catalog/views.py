@@ -8,6 +8,7 @@ the page (per field where it names one) with a 4xx status; the services wrote no
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.contrib import messages
@@ -33,7 +34,7 @@ from govdata.orgs.choices import Role
 from govdata.orgs.models import Organisation
 from govdata.orgs.views import staff_page
 
-from . import queries, services
+from . import queries, search, services
 from .choices import OPEN_VERSION_STATES, ResourceClass, VersionStatus
 from .entries import ITEM_INPUT_FIELDS
 from .forms import (
@@ -52,6 +53,32 @@ PAGE_SIZE = 50
 ITEMS_PREFIX = "items"
 
 # --- Lists -----------------------------------------------------------------------------------------
+
+
+class _SearchHits(Sequence[Resource]):
+    """The published catalog's search results (CAT-8), best first, as a sequence the paginator
+    can count and slice: each slice is one search for that page."""
+
+    def __init__(self, text: str, scope: str) -> None:
+        self.text, self.scope = text, scope
+        self._count: int | None = None
+
+    def __len__(self) -> int:
+        if self._count is None:
+            self._count = search.search(self.text, scope=self.scope, limit=1, facets=False).count
+        return self._count
+
+    def __getitem__(self, index: Any) -> Any:
+        if not isinstance(index, slice):
+            return self[index : index + 1][0]
+        start = index.start or 0
+        stop = len(self) if index.stop is None else index.stop
+        found = search.search(
+            self.text, scope=self.scope, offset=start, limit=max(1, stop - start), facets=False
+        )
+        ids = [hit.resource_id for hit in found.hits]
+        resources = queries.published().in_bulk(ids)
+        return [resources[pk] for pk in ids if pk in resources]
 
 
 def _tab_flags(actor: Actor) -> dict[str, bool]:
@@ -88,9 +115,13 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
     else:
         query = queries.resource_catalog(actor)
     text = (request.GET.get("q") or "").strip()[:100]
-    if text:
-        query = query.filter(versions__name__icontains=text).distinct()
-    page = Paginator(query.order_by("code"), PAGE_SIZE).get_page(request.GET.get("page"))
+    listing: Any = query.order_by("code")
+    if text and view == "mine":
+        # The organisation's own entries in every state: drafts are not in the search index.
+        listing = listing.filter(versions__name__icontains=text).distinct()
+    elif text:
+        listing = _SearchHits(text, "share" if view == "share" else "resource")
+    page = Paginator(listing, PAGE_SIZE).get_page(request.GET.get("page"))
     resources = list(page)
     working = _working_versions(resources)
     rows = [

@@ -220,3 +220,18 @@ def test_the_entry_list_pages_keep_the_view_and_filter(city):
     assert "view=mine&amp;q=%E5%8F%B0%E8%B4%A6&amp;page=2" in first
     second = client.get("/console/catalog/?view=mine&q=台账&page=2").content.decode()
     assert "台账51" in second and "台账00" not in second
+
+
+def test_the_resource_catalog_is_searched_in_chinese_best_first(city):
+    compiler = city.actor(city.analyst)
+    reviewer = city.actor(city.reviewer)
+    for name in ("流动人口登记信息", "人口基础信息", "婚姻登记信息"):
+        publish(
+            compile_entry(compiler, city.department, name=name),
+            compiler=compiler,
+            reviewers=[reviewer],
+        )
+    compile_entry(compiler, city.department, name="人口草稿信息")  # a draft is never found
+    html = as_person(city.outsider).get("/console/catalog/?view=catalog&q=人口").content.decode()
+    assert html.index("人口基础信息") < html.index("流动人口登记信息")
+    assert "婚姻登记信息" not in html and "人口草稿信息" not in html
