@@ -46,10 +46,13 @@ from .choices import (
     Sensitivity,
     ShareMethod,
     ShareType,
+    SystemStatus,
     UpdateCycle,
     VersionStatus,
 )
-from .models import Library, Resource, ResourceVersion
+from .models import InformationSystem, Library, Resource, ResourceVersion
+from .services import lists as list_services
+from .services import systems as system_services
 from .services.libraries import do_create_library
 
 
@@ -2356,6 +2359,111 @@ def _check_empty() -> None:
         raise CatalogNotEmpty("catalog entries exist already")
 
 
+@dataclass(frozen=True)
+class SystemSpec:
+    """A department's business system (CAT-7) and the entries it is the source of."""
+
+    key: str
+    provider: str
+    name: str
+    description: str
+    status: str
+    sources: tuple[str, ...] = ()  # keys of the entries it feeds
+
+
+SYSTEMS = [
+    SystemSpec(
+        "gaj_rk",
+        "gaj",
+        "人口信息管理系统",
+        "户籍登记、迁移、出生和死亡注销业务系统。",
+        SystemStatus.IN_USE,
+        ("rk_jbxx", "rk_qy", "rk_cs", "rk_sw"),
+    ),
+    SystemSpec(
+        "scj_dj",
+        "scjgj",
+        "市场主体登记注册系统",
+        "企业、个体工商户设立和变更登记业务系统。",
+        SystemStatus.IN_USE,
+        ("fr_qydj", "fr_gtgsh", "fr_bg"),
+    ),
+    SystemSpec(
+        "mzj_hy",
+        "mzj",
+        "婚姻登记管理信息系统",
+        "结婚、离婚登记和补发证件业务系统。",
+        SystemStatus.IN_USE,
+        ("mz_hydj",),
+    ),
+    SystemSpec(
+        "sthj_kq",
+        "sthjj",
+        "环境空气质量自动监测系统",
+        "国控、省控空气自动监测站点数据采集系统。",
+        SystemStatus.IN_USE,
+        ("st_kqzl",),
+    ),
+    # Planned and without catalog entries yet: its page shows what acceptance still lacks.
+    SystemSpec(
+        "jtj_gj",
+        "jtj",
+        "智慧公交调度系统",
+        "公交线路、车辆和到站预报的调度系统，建设中。",
+        SystemStatus.PLANNED,
+    ),
+]
+SOURCES = {entry: spec.key for spec in SYSTEMS for entry in spec.sources}
+
+
+@dataclass(frozen=True)
+class DemandSpec:
+    """A line of the demand list (CAT-6), and how far it has come."""
+
+    requester: str
+    title: str
+    purpose: str
+    basis: str
+    description: str = ""
+    responsible: str | None = None  # assigned to this department by the city authority
+
+
+DEMANDS = [
+    DemandSpec(
+        "rsj",
+        "死亡人口信息",
+        "养老保险待遇领取资格认证，及时停发死亡人员待遇，防止冒领。",
+        "《社会保险法》第十八条；《社会保险经办条例》",
+        "按日提供辖区内死亡注销人员的公民身份号码、姓名和死亡日期。",
+    ),
+    DemandSpec(
+        "mzj",
+        "不动产登记信息",
+        "最低生活保障家庭经济状况核对。",
+        "《社会救助暂行办法》第十一条",
+        "申请家庭成员名下的不动产权属和面积。",
+        responsible="zrzyj",
+    ),
+]
+
+
+@dataclass(frozen=True)
+class ResponsibilitySpec:
+    """A line of the responsibility list (CAT-6): data a department must provide."""
+
+    organisation: str
+    title: str
+    basis: str
+    entry: str | None = None  # key of the published entry that fulfils it
+
+
+RESPONSIBILITIES = [
+    ResponsibilitySpec("gaj", "人口基础信息", "《户口登记条例》；市政务数据资源目录", "rk_jbxx"),
+    ResponsibilitySpec("mzj", "婚姻登记信息", "《婚姻登记条例》", "mz_hydj"),
+    ResponsibilitySpec("jtj", "公交线路和站点信息", "《城市公共交通条例》第三十条"),
+]
+
+
 class _Demo:
     """The people and organisations of the demo city, looked up once."""
 
@@ -2377,6 +2485,7 @@ class _Demo:
                 "the demo catalog needs the demo city's organisations: load them first"
             )
         self.admin = Actor.for_person(admin)
+        self.systems: dict[str, InformationSystem] = {}
         self._actors: dict[str, Actor] = {}
         self._compilers: dict[int, Actor] = {}
         self._county_reviewers: dict[int, Actor] = {}
@@ -2447,6 +2556,7 @@ def _entry_fields(spec: EntrySpec, demo: _Demo, codes: dict[str, str]) -> dict[s
         "collecting_org_id": demo.orgs[spec.collecting].pk if spec.collecting else None,
         "approving_org_id": demo.orgs[spec.approving].pk if spec.approving else None,
         "related_codes": [codes[key] for key in spec.related],
+        "source_system_id": demo.systems[SOURCES[spec.key]].pk if spec.key in SOURCES else None,
     }
 
 
@@ -2489,6 +2599,17 @@ def _build() -> Loaded:
             name=lib.name,
             lead_department=demo.orgs[lib.lead],
             description=lib.description,
+        )
+
+    # CAT-7: the departments' business systems, registered before the entries they feed.
+    for system in SYSTEMS:
+        provider = demo.orgs[system.provider]
+        demo.systems[system.key] = system_services.check_register_system(
+            actor=demo.compiler(provider),
+            organisation=provider,
+            name=system.name,
+            description=system.description,
+            status=system.status,
         )
 
     codes: dict[str, str] = {}
@@ -2563,6 +2684,34 @@ def _build() -> Loaded:
                 resource=resource,
                 reason=task_spec.revision,
                 maintenance_task=task,
+            )
+
+    # CAT-6: the demand and responsibility lists, kept by the city data authority.
+    manager = creator
+    for demand_spec in DEMANDS:
+        requester = demo.orgs[demand_spec.requester]
+        demand = list_services.check_file_demand(
+            actor=demo.compiler(requester),
+            requester=requester,
+            title=demand_spec.title,
+            purpose=demand_spec.purpose,
+            basis=demand_spec.basis,
+            description=demand_spec.description,
+        )
+        if demand_spec.responsible:
+            list_services.check_assign_demand(
+                actor=manager, demand=demand, responsible=demo.orgs[demand_spec.responsible]
+            )
+    for duty in RESPONSIBILITIES:
+        organisation = demo.orgs[duty.organisation]
+        responsibility = list_services.check_create_responsibility(
+            actor=manager, organisation=organisation, title=duty.title, basis=duty.basis
+        )
+        if duty.entry:
+            list_services.check_link_responsibility(
+                actor=demo.compiler(organisation),
+                responsibility=responsibility,
+                resource=Resource.objects.get(code=codes[duty.entry]),
             )
 
     return Loaded(

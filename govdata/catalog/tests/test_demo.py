@@ -11,16 +11,26 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from govdata.catalog import demo, queries, search
+from govdata.catalog import demo, queries, queries_lists, search
 from govdata.catalog.choices import (
+    DemandStatus,
     MaintenanceStatus,
     OpenType,
     ResourceClass,
     ShareType,
+    SystemStatus,
     VersionStatus,
 )
 from govdata.catalog.entries import check_complete, clean_entry
-from govdata.catalog.models import Library, MaintenanceTask, Resource, ResourceVersion
+from govdata.catalog.models import (
+    Demand,
+    InformationSystem,
+    Library,
+    MaintenanceTask,
+    Resource,
+    ResourceVersion,
+    Responsibility,
+)
 from govdata.catalog.services import entry_of
 from govdata.core import audit
 from govdata.core.models import AuditEntry, TransitionRecord
@@ -260,6 +270,24 @@ def test_open_maintenance_tasks_have_deadlines_and_one_has_its_revision_started(
     assert with_revision[0].resource.live_version.status == VersionStatus.PUBLISHED
     # Nothing is overdue right after loading: every deadline started today.
     assert not queries.overdue_maintenance(actor("dsj_exec")).exists()
+
+
+def test_systems_demands_and_responsibilities_show_each_list_at_work():
+    load()
+    population = InformationSystem.objects.get(name="人口信息管理系统")
+    sourced = Resource.objects.filter(live_version__source_system=population)
+    assert sourced.count() == 4
+    assert population.status == SystemStatus.IN_USE  # ran before the platform: no acceptance
+    planned = InformationSystem.objects.get(name="智慧公交调度系统")
+    assert planned.status == SystemStatus.PLANNED and queries_lists.acceptance_problems(planned)
+    demands = {d.title: d for d in Demand.objects.all()}
+    assert demands["死亡人口信息"].status == DemandStatus.OPEN
+    assigned = demands["不动产登记信息"]
+    assert assigned.status == DemandStatus.ASSIGNED and assigned.due_on is not None
+    assert assigned.responsible.name == "示范市自然资源和规划局"
+    linked = Responsibility.objects.filter(resource__isnull=False)
+    assert {r.title for r in linked} == {"人口基础信息", "婚姻登记信息"}
+    assert Responsibility.objects.filter(resource__isnull=True).count() == 1
 
 
 def test_the_published_demo_catalog_is_searchable():
