@@ -3,7 +3,9 @@ actors of STYLE.md (admin, steward, reviewer, analyst, auditor, outsider, citize
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from django.core.cache import cache
@@ -13,7 +15,7 @@ from hypothesis import settings as hypothesis_settings
 from govdata.orgs.actors import Actor
 from govdata.orgs.choices import Level, OrgKind, PublicUserType, Role
 from govdata.orgs.models import Organisation, Person
-from govdata.orgs.testing import TEST_PASSWORD, bootstrap_admin, make_org, make_person
+from govdata.orgs.testing import TEST_PASSWORD, bootstrap_admin, fake_uscc, make_org, make_person
 
 # Timings are never assertions: hypothesis's per-example deadline would fail tests on a busy machine.
 hypothesis_settings.register_profile("govdata", deadline=None)
@@ -58,30 +60,26 @@ class City:
         return Actor.for_person(person)
 
 
-@pytest.fixture
-def city(db) -> City:
+def build_city(serials: Iterator[int] | None = None) -> City:
+    """The small city of the tests, made through the services. ``serials`` numbers the
+    organisations' credit codes in the order they are made; by default they follow the test
+    run, so a test that stores codes (an exported document) passes fixed ones."""
     admin = bootstrap_admin()
     a = Actor.for_person(admin)
-    root = make_org(a, "示范市人民政府", division_code="990100")
-    authority = make_org(
-        a, "示范市大数据局", kind=OrgKind.AUTHORITY, parent=root, division_code="990100"
+
+    def org(name: str, division_code: str = "990100", **kwargs: Any) -> Organisation:
+        uscc = fake_uscc(division_code, next(serials)) if serials is not None else None
+        return make_org(a, name, division_code=division_code, uscc=uscc, **kwargs)
+
+    root = org("示范市人民政府")
+    authority = org("示范市大数据局", kind=OrgKind.AUTHORITY, parent=root)
+    department = org("示范市民政局", parent=root)
+    other = org("示范市交通运输局", parent=root)
+    county = org("示范市东县人民政府", "990121", level=Level.COUNTY, parent=root)
+    county_authority = org(
+        "东县数据局", "990121", kind=OrgKind.AUTHORITY, level=Level.COUNTY, parent=county
     )
-    department = make_org(a, "示范市民政局", parent=root, division_code="990100")
-    other = make_org(a, "示范市交通运输局", parent=root, division_code="990100")
-    county = make_org(
-        a, "示范市东县人民政府", level=Level.COUNTY, parent=root, division_code="990121"
-    )
-    county_authority = make_org(
-        a,
-        "东县数据局",
-        kind=OrgKind.AUTHORITY,
-        level=Level.COUNTY,
-        parent=county,
-        division_code="990121",
-    )
-    county_department = make_org(
-        a, "东县民政局", level=Level.COUNTY, parent=county, division_code="990121"
-    )
+    county_department = org("东县民政局", "990121", level=Level.COUNTY, parent=county)
     return City(
         admin=admin,
         root=root,
@@ -103,6 +101,11 @@ def city(db) -> City:
         ),
         outsider=make_person(a, other, "outsider", [Role.DATA_STAFF], "吴外人"),
     )
+
+
+@pytest.fixture
+def city(db) -> City:
+    return build_city()
 
 
 @pytest.fixture

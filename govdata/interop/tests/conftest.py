@@ -232,46 +232,8 @@ def make_fixed_city():
     """The city of ``govdata/conftest.py`` with fixed credit codes (the shared fixture numbers
     them in test order), its two databases and the source system: the platform the stored
     document in ``data/`` was exported from, before any entry was compiled."""
-    from govdata.conftest import City
-    from govdata.orgs.actors import Actor
-    from govdata.orgs.choices import Level, OrgKind
-    from govdata.orgs.testing import bootstrap_admin, fake_uscc, make_org
+    from govdata.conftest import build_city
 
-    admin_person = bootstrap_admin()
-    a = Actor.for_person(admin_person)
-
-    def org(name, serial, division="990100", **kw):
-        return make_org(a, name, division_code=division, uscc=fake_uscc(division, serial), **kw)
-
-    root = org("示范市人民政府", 9001)
-    authority = org("示范市大数据局", 9002, kind=OrgKind.AUTHORITY, parent=root)
-    department = org("示范市民政局", 9003, parent=root)
-    other = org("示范市交通运输局", 9004, parent=root)
-    county = org("示范市东县人民政府", 9005, "990121", level=Level.COUNTY, parent=root)
-    county_authority = org(
-        "东县数据局", 9006, "990121", kind=OrgKind.AUTHORITY, level=Level.COUNTY, parent=county
-    )
-    county_department = org("东县民政局", 9007, "990121", level=Level.COUNTY, parent=county)
-    city = City(
-        admin=admin_person,
-        root=root,
-        authority=authority,
-        department=department,
-        other_department=other,
-        county=county,
-        county_authority=county_authority,
-        county_department=county_department,
-        steward=make_person(a, department, "steward", [Role.CHIEF_DATA_OFFICER], "王管理"),
-        analyst=make_person(a, department, "analyst", [Role.DATA_STAFF], "李数据"),
-        reviewer=make_person(a, authority, "reviewer", [Role.REVIEWER], "赵审核"),
-        county_reviewer=make_person(
-            a, county_authority, "county_reviewer", [Role.REVIEWER], "钱审核"
-        ),
-        auditor=make_person(a, authority, "auditor", [Role.AUDITOR], "孙审计"),
-        authority_admin=make_person(
-            a, authority, "authority_admin", [Role.DATA_EXECUTIVE], "周执行"
-        ),
-        outsider=make_person(a, other, "outsider", [Role.DATA_STAFF], "吴外人"),
-    )
+    city = build_city(serials=iter(range(9001, 9008)))
     make_databases(city)
     return city
