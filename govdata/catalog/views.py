@@ -459,22 +459,6 @@ def edit_version(request: HttpRequest, version_id: int) -> HttpResponse:
 # --- An entry, its versions and its workflow -------------------------------------------------------
 
 
-def _history(version: ResourceVersion) -> list[dict[str, Any]]:
-    labels = {t.name: t.label for t in review_workflow.transitions}
-    labels["lapse"] = _("Deadline passed")
-    return [
-        {
-            "at": record.at,
-            "by": record.actor_label,
-            "action": labels.get(record.transition, record.transition),
-            "state": review_workflow.label_of(record.to_state),
-            "comment": record.comment,
-            "rejection": record.transition == "reject",
-        }
-        for record in review_workflow.history(version)
-    ]
-
-
 ACTION_URLS = {
     "submit": "catalog-version-submit",
     "approve": "catalog-version-approve",
@@ -534,7 +518,7 @@ def _version_page(
         "is_live": resource.live_version_id == version.pk,
         "working": working,
         "versions": versions,
-        "history": _history(version),
+        "history": review_workflow.history_rows(version),
         "status_label": review_workflow.label_of(version.status),
         "overdue": version.is_overdue(),
         "actions": _actions(actor, version, action_forms or {}),
@@ -789,7 +773,5 @@ def compare(request: HttpRequest, resource_id: int) -> HttpResponse:
             {"label": labels.get(d.field, d.field), "old": d.old, "new": d.new}
             for d in comparison.fields
         ],
-        "old_history": _history(old),
-        "new_history": _history(new),
     }
     return render_console(request, "console/catalog/compare.html", context)

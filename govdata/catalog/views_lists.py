@@ -226,21 +226,6 @@ def demand_list(request: HttpRequest) -> HttpResponse:
     return redirect("lists-demand", demand_id=demand.pk)
 
 
-def _history(demand: Demand) -> list[dict[str, Any]]:
-    labels = {t.name: t.label for t in demand_workflow.transitions}
-    labels["lapse"] = _("Deadline passed")
-    return [
-        {
-            "at": record.at,
-            "by": record.actor_label,
-            "action": labels.get(record.transition, record.transition),
-            "state": demand_workflow.label_of(record.to_state),
-            "comment": record.comment,
-        }
-        for record in demand_workflow.history(demand).order_by("at", "pk")
-    ]
-
-
 def _demand_forms(
     actor: Actor, demand: Demand, moves: list[str], given: dict[str, forms.Form]
 ) -> dict[str, forms.Form]:
@@ -287,7 +272,7 @@ def _demand_page(
             {"resource": r, "name": r.live_version.name if r.live_version else r.code}
             for r in suggestions
         ],
-        "history": _history(demand),
+        "history": demand_workflow.history_rows(demand),
         "forms": _demand_forms(actor, demand, moves, action_forms or {}),
         "error": error,
         "page_path": reverse("lists-demand", kwargs={"demand_id": demand.pk}),

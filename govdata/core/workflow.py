@@ -115,6 +115,23 @@ class Workflow:
     def history(self, obj: WorkflowModel) -> models.QuerySet:
         return TransitionRecord.objects.filter(workflow=self.name, object_id=obj.pk)
 
+    def history_rows(self, obj: WorkflowModel) -> list[dict[str, Any]]:
+        """The history as pages show it: when, who, the step's label, the state it led to, the
+        comment, and the transition's name (a lapsed deadline is a step too)."""
+        labels = {t.name: t.label for t in self.transitions}
+        labels[LAPSE] = _("Deadline passed")
+        return [
+            {
+                "at": record.at,
+                "by": record.actor_label,
+                "action": labels.get(record.transition, record.transition),
+                "state": self.label_of(record.to_state),
+                "comment": record.comment,
+                "transition": record.transition,
+            }
+            for record in self.history(obj).order_by("at", "pk")
+        ]
+
     # --- writing ---------------------------------------------------------------------------------
 
     def _deadline_fields(self, state: State, now: dt.datetime, obj: Any) -> dict[str, Any]:

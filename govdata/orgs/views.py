@@ -516,28 +516,14 @@ def account_request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _history(obj: AccountRequest) -> list[dict[str, Any]]:
-    labels = {t.name: t.label for t in account_request_workflow.transitions}
-    labels["lapse"] = _("Deadline passed")
-    entries: list[dict[str, Any]] = [
-        {
-            "at": obj.created_at,
-            "by": str(obj.requested_by),
-            "action": _("Submitted"),
-            "state": AccountRequestStatus.SUBMITTED.label,
-            "comment": "",
-        }
-    ]
-    for record in account_request_workflow.history(obj):
-        entries.append(
-            {
-                "at": record.at,
-                "by": record.actor_label,
-                "action": labels.get(record.transition, record.transition),
-                "state": account_request_workflow.label_of(record.to_state),
-                "comment": record.comment,
-            }
-        )
-    return entries
+    filed = {
+        "at": obj.created_at,
+        "by": str(obj.requested_by),
+        "action": _("Submitted"),
+        "state": AccountRequestStatus.SUBMITTED.label,
+        "comment": "",
+    }
+    return [filed, *account_request_workflow.history_rows(obj)]
 
 
 def _account_request_page(
