@@ -34,7 +34,7 @@ from govdata.orgs.choices import Role
 from govdata.orgs.models import Organisation
 from govdata.orgs.views import staff_page
 
-from . import queries, search, services
+from . import queries, queries_lists, search, services
 from .choices import OPEN_VERSION_STATES, ResourceClass, VersionStatus
 from .entries import ITEM_INPUT_FIELDS
 from .forms import (
@@ -197,6 +197,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         "totals": totals,
         "overdue_tasks": list(overdue_tasks.values()),
         "overdue_reviews": list(queries.overdue_reviews(actor)[:200]),
+        # CAT-5, B§35: the entries flagged for clean-up, with the rule's reason.
+        "zombie_flags": list(queries_lists.zombie_flags_for(actor)[:200]),
         **flags,
     }
     return render_console(request, "console/catalog/overview.html", context)
@@ -513,6 +515,9 @@ def _version_page(
     )
     context = {
         "resource": resource,
+        "zombie_flags": list(resource.zombie_flags.filter(cleared_at__isnull=True))
+        if queries.may_see_unpublished(actor, resource)
+        else [],
         "version": version,
         "items": list(queries.items_of(version)),
         "is_live": resource.live_version_id == version.pk,

@@ -235,3 +235,22 @@ def test_the_resource_catalog_is_searched_in_chinese_best_first(city):
     html = as_person(city.outsider).get("/console/catalog/?view=catalog&q=人口").content.decode()
     assert html.index("人口基础信息") < html.index("流动人口登记信息")
     assert "婚姻登记信息" not in html and "人口草稿信息" not in html
+
+
+def test_zombie_flags_show_on_the_overview_and_to_the_provider(city):
+    from govdata.catalog.models import ZombieFlag
+
+    compiler = city.actor(city.analyst)
+    live = publish(
+        compile_entry(compiler, city.department),
+        compiler=compiler,
+        reviewers=[city.actor(city.reviewer)],
+    )
+    ZombieFlag.objects.create(
+        resource=live.resource, rule="stale_data", reason="数据已超过更新周期 40 天"
+    )
+    overview = as_person(city.authority_admin).get("/console/catalog/overview/").content.decode()
+    assert "数据已超过更新周期 40 天" in overview and "数据超过更新周期" in overview
+    url = f"/console/catalog/resources/{live.resource_id}/"
+    assert "已被标记为僵尸目录" in as_person(city.analyst).get(url).content.decode()
+    assert "已被标记为僵尸目录" not in as_person(city.outsider).get(url).content.decode()
