@@ -105,9 +105,11 @@ def _working_versions(resources: list[Resource]) -> dict[int, ResourceVersion]:
 def catalog_home(request: HttpRequest) -> HttpResponse:
     """The actor's own entries in every state, or the resource or share catalog (CAT-2)."""
     actor: Actor = page_actor(request)
-    view = request.GET.get("view", "mine")
+    compiles = bool(_compilable_providers(actor))
+    view = request.GET.get("view", "")
     if view not in {"mine", "catalog", "share"}:
-        view = "mine"
+        # Who compiles starts from their own entries; a reviewer or an auditor from the catalog.
+        view = "mine" if compiles else "catalog"
     if view == "mine":
         query = queries.resources_compiled_by(actor)
     elif view == "share":
@@ -141,7 +143,7 @@ def catalog_home(request: HttpRequest) -> HttpResponse:
         "filter_query": urlencode({"view": view, "q": text}),
         "page": page,
         "rows": rows,
-        "may_compile": bool(_compilable_providers(actor)),
+        "may_compile": compiles,
         "may_review": queries.review_queue(actor).exists()
         or bool(actor.authorities_with("reviewer")),
         "oversees": queries.overseen_area(actor) is None or bool(actor.managed_authorities),

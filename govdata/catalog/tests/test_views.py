@@ -254,3 +254,16 @@ def test_zombie_flags_show_on_the_overview_and_to_the_provider(city):
     url = f"/console/catalog/resources/{live.resource_id}/"
     assert "已被标记为僵尸目录" in as_person(city.analyst).get(url).content.decode()
     assert "已被标记为僵尸目录" not in as_person(city.outsider).get(url).content.decode()
+
+
+def test_who_compiles_nothing_starts_from_the_resource_catalog(city):
+    compiler = city.actor(city.analyst)
+    publish(
+        compile_entry(compiler, city.department),
+        compiler=compiler,
+        reviewers=[city.actor(city.reviewer)],
+    )
+    reviewer_page = as_person(city.reviewer).get("/console/catalog/").content.decode()
+    assert "婚姻登记信息" in reviewer_page
+    assert "编制新目录条目" not in reviewer_page
+    assert "编制新目录条目" in as_person(city.analyst).get("/console/catalog/").content.decode()
