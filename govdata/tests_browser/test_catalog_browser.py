@@ -95,7 +95,13 @@ def test_a_township_entry_is_reviewed_up_the_levels_and_reaches_the_portal(
 
             # One row typed, two rows pasted from a spreadsheet, the last moved to the top.
             page.get_by_role("button", name="添加信息项").click()
+            # A name the data plane could not make a column of is flagged as it is typed.
+            page.fill("input[name='items-0-name']", "HZ XM")
+            page.press("input[name='items-0-name']", "Tab")
+            expect(page.locator(".errorlist--live")).to_contain_text("小写字母")
             page.fill("input[name='items-0-name']", "hzxm")
+            page.press("input[name='items-0-name']", "Tab")
+            expect(page.locator(".errorlist--live")).to_have_count(0)
             page.fill("input[name='items-0-label']", "户主姓名")
             page.select_option("select[name='items-0-item_type']", "string")
             page.locator("summary", has_text="从电子表格粘贴行").click()
