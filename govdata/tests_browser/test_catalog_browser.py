@@ -114,16 +114,27 @@ def test_a_township_entry_is_reviewed_up_the_levels_and_reaches_the_portal(
             page.get_by_role("button", name="添加粘贴的行").click()
             expect(page.locator("[data-item-row]")).to_have_count(3)
             page.locator("[data-item-row]").nth(1).locator("[data-move=up]").click()
+            # Cells pasted straight into the table become rows too.
+            page.locator("input[name='items-2-description']").dispatch_event("focus")
+            page.evaluate(
+                r"""() => {
+                    const data = new DataTransfer();
+                    data.setData("text/plain", "jtzz\t家庭住址\t字符型\t200\n");
+                    const target = document.querySelector("input[name='items-2-description']");
+                    target.dispatchEvent(new ClipboardEvent("paste", {clipboardData: data, bubbles: true}));
+                }"""
+            )
+            expect(page.locator("[data-item-row]")).to_have_count(4)
             page.screenshot(path=str(SCREENSHOTS / "govdata-catalog-editor.png"), full_page=True)
             page.get_by_role("button", name="保存并提交审核").click()
             expect(page.locator(".flash-list")).to_contain_text("已提交审核")
             version = ResourceVersion.objects.get(name="河口镇农村低保对象名册")
             assert version.status == "county_review"
-            assert [i.name for i in version.items.order_by("position")] == [
-                "gmsfhm",
-                "hzxm",
-                "jzrs",
-            ]
+            items = list(version.items.order_by("position"))
+            assert [i.name for i in items] == ["gmsfhm", "hzxm", "jzrs", "jtzz"]
+            assert [i.is_key for i in items] == [True, False, False, False]
+            assert items[0].item_type == "ric" and items[2].item_type == "integer"
+            assert items[3].length == 200
 
             # The county reviewer returns it once with a reason.
             _login(page, base, "dx_reviewer")
