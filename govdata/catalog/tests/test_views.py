@@ -267,3 +267,15 @@ def test_who_compiles_nothing_starts_from_the_resource_catalog(city):
     assert "婚姻登记信息" in reviewer_page
     assert "编制新目录条目" not in reviewer_page
     assert "编制新目录条目" in as_person(city.analyst).get("/console/catalog/").content.decode()
+
+
+def test_the_admin_reads_the_catalog_but_never_changes_it(city):
+    compiler = city.actor(city.analyst)
+    version = compile_entry(compiler, city.department)
+    client = as_person(city.admin)
+    assert client.get("/admin/catalog/resourceversion/").status_code == 200
+    page = client.get(f"/admin/catalog/resourceversion/{version.pk}/change/")
+    assert page.status_code == 200 and "gmsfhm" in page.content.decode()
+    assert client.get("/admin/catalog/resource/add/").status_code == 403
+    client.post(f"/admin/catalog/resourceversion/{version.pk}/delete/", {"post": "yes"})
+    assert ResourceVersion.objects.filter(pk=version.pk).exists()
