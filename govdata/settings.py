@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "govdata.core",
     "govdata.orgs",
     "govdata.catalog",
+    "govdata.dataplane",
     "govdata.interop",
 ]
 

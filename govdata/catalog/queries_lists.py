@@ -311,13 +311,16 @@ def acceptance_needs_connection() -> bool:
     """Whether acceptance also requires the system's connection to the platform (B§8).
 
     The setting ``CATALOG_ACCEPTANCE_NEEDS_CONNECTION`` decides when it is set (True or False).
-    Unset (None), the rule follows the platform: only the data plane can connect a system (it
-    sets ``connected_at``), so the condition holds exactly when the data plane app is
-    installed. Requiring it before then would make every acceptance impossible.
+    Unset (None), the rule follows the platform: only the data plane's channels connect a system
+    (they set ``connected_at``), so the condition holds once the data plane says it has them
+    (``connects_systems`` on its app config). Requiring it before then would make every
+    acceptance impossible.
     """
     value = getattr(settings, "CATALOG_ACCEPTANCE_NEEDS_CONNECTION", None)
     if value is None:
-        return apps.is_installed("govdata.dataplane")
+        if not apps.is_installed("govdata.dataplane"):
+            return False
+        return bool(getattr(apps.get_app_config("dataplane"), "connects_systems", False))
     return bool(value)
 
 

@@ -146,17 +146,16 @@ def test_acceptance_requires_the_connection_where_the_setting_asks_for_it(city, 
     assert stored(system).status == SystemStatus.IN_USE
 
 
-def test_without_the_setting_the_connection_is_required_once_the_data_plane_exists(
+def test_without_the_setting_the_connection_is_required_once_the_data_plane_connects(
     city, settings, monkeypatch
 ):
+    from django.apps import apps
+
     settings.CATALOG_ACCEPTANCE_NEEDS_CONNECTION = None
-    assert queries_lists.acceptance_needs_connection() is False  # no data plane app yet
+    assert queries_lists.acceptance_needs_connection() is False  # no channel connects yet
     system = register(city)
     source_entry(city, system)
-    real = queries_lists.apps.is_installed
-    monkeypatch.setattr(
-        queries_lists.apps, "is_installed", lambda name: name == "govdata.dataplane" or real(name)
-    )
+    monkeypatch.setattr(apps.get_app_config("dataplane"), "connects_systems", True)
     assert set(queries_lists.acceptance_problems(system)) == {"connection"}
     settings.CATALOG_ACCEPTANCE_NEEDS_CONNECTION = False  # a deployment may still waive it
     assert queries_lists.acceptance_problems(system) == {}
