@@ -81,19 +81,24 @@ def normalise(value: str) -> str:
     return re.sub(r"[\s-]", "", value).upper()
 
 
+# No resident ID number holder was born before this year.
+MIN_BIRTH_YEAR = 1880
+
+
 def check_ric(value: str, *, today: dt.date | None = None) -> list[Finding]:
     number = normalise(value)
     if not RIC_RE.match(number):
         return [Finding("format", _("a resident ID number is 17 digits and a check digit or X"))]
     findings = []
-    if stdnum_ric.calc_check_digit(number[:17]) != number[17]:
+    # stdnum's calc_check_digit takes the whole number and ignores its last character.
+    if stdnum_ric.calc_check_digit(number) != number[17]:
         findings.append(Finding("check_character", _("the check digit does not match")))
     try:
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         findings.append(Finding("birth_date", _("the birth date is not a real date")))
     else:
-        if birth > (today or dt.date.today()) or birth.year < 1880:
+        if birth > (today or dt.date.today()) or birth.year < MIN_BIRTH_YEAR:
             findings.append(Finding("birth_date", _("the birth date is out of range")))
     if number[:2] not in PROVINCES:
         findings.append(Finding("division", _("the address code names no province")))
@@ -106,7 +111,9 @@ def check_uscc(value: str) -> list[Finding]:
         return [
             Finding(
                 "format",
-                "a unified social credit code is 18 characters of digits and capitals without I, O, S, V, Z",
+                _(
+                    "a unified social credit code is 18 characters of digits and capitals without I, O, S, V, Z"
+                ),
             )
         ]
     findings = []
@@ -132,7 +139,8 @@ def uscc_with_check(first17: str) -> str:
 
 
 def ric_with_check(first17: str) -> str:
-    return first17 + stdnum_ric.calc_check_digit(first17)
+    """Complete 17 digits with their check digit (GB 11643; stdnum drops the last character)."""
+    return first17 + stdnum_ric.calc_check_digit(first17 + "0")
 
 
 def division_area_prefix(code: str) -> str:

@@ -26,15 +26,15 @@ def codes(findings) -> set[str]:
 
 
 def test_a_valid_resident_id_number_has_no_findings():
-    assert check_ric("110105194912310022") == []
-    assert check_ric("11010519491231070X") == []
-    assert check_ric("11010519491231070x") == []  # lower-case x typed
-    assert check_ric(" 110105 19491231 070X ") == []
+    assert check_ric("11010519491231002X") == []  # the example of GB 11643
+    assert check_ric("11010519491231002x") == []  # lower-case x typed
+    assert check_ric(" 110105 19491231 002X ") == []
+    assert check_ric("360426199101010071") == []  # python-stdnum's example
 
 
 def test_a_wrong_check_digit_is_its_own_finding():
     assert codes(check_ric("110105194912310021")) == {"check_character"}
-    assert codes(check_ric("11010519491231002X")) == {"check_character"}
+    assert codes(check_ric("110105194912310022")) == {"check_character"}
 
 
 def test_an_impossible_birth_date_is_reported_apart():
@@ -87,8 +87,13 @@ def test_division_codes_and_their_areas():
 
 
 @given(st.text(alphabet="0123456789", min_size=17, max_size=17))
-def test_ric_check_digit_agrees_with_stdnum(first17):
-    number = first17 + stdnum_ric.calc_check_digit(first17)
+def test_ric_check_digit_agrees_with_stdnum_and_the_standard(first17):
+    # stdnum's calc_check_digit takes a whole number and ignores its last character.
+    number = first17 + stdnum_ric.calc_check_digit(first17 + "0")
+    weights = [2 ** (17 - i) % 11 for i in range(17)]  # GB 11643
+    remainder = (12 - sum(int(d) * w for d, w in zip(first17, weights, strict=True)) % 11) % 11
+    assert number[-1] == ("X" if remainder == 10 else str(remainder))
+    assert ric_with_check(first17) == number
     assert "check_character" not in codes(check_ric(number))
     wrong = number[:-1] + ("1" if number[-1] != "1" else "2")
     assert "check_character" in codes(check_ric(wrong))
