@@ -1,0 +1,987 @@
+# SQL is built from quoted identifiers (item names checked by the catalog); values are parameters.
+# ruff: noqa: S608
+"""The storage engine of the gathered data: a typed table per resource with row history (AGG-6).
+
+Each catalog resource with data gets its own table ``dp_r<resource id>``, one column per data
+item of its live version, keyed by the key items. Every row carries ``_batch_from`` (the batch
+that wrote this version of the row) and ``_batch_to`` (the batch that replaced or deleted it;
+NULL while current), and ``_hash``, a digest of the row's visible values so that a full load is
+diffed against the current state without comparing column by column.
+
+* The current state is the rows with ``_batch_to IS NULL`` (a unique partial index on the key).
+* The state as of batch B is ``_batch_from <= B AND (_batch_to IS NULL OR _batch_to > B)``.
+* A full load is staged into a temporary table (COPY on PostgreSQL, batched executemany on
+  SQLite), then applied with a few set-based statements: unchanged rows write nothing.
+* Undo writes new row versions (it never rewrites history), so every earlier state stays
+  readable.
+
+This module is a mechanism: it checks no permission. Callers (the channel services) check that
+the actor may load into the resource before calling, and pass the actor for the record.
+
+Decisions:
+
+* Everything one load does — staging, the diff, the Batch row, the audit entry — runs in one
+  transaction. A load that fails for an unexpected reason (an error in the rows, the database)
+  is rolled back whole and then recorded as a ``failed`` batch in a transaction of its own, so
+  the channel can show what happened; a load refused by the rules (``Invalid``: duplicate or
+  missing keys, unknown columns) writes nothing at all.
+* Text items (string, RIC, USCC) are ``text`` columns: lengths are checked when data are parsed,
+  and a longer length in a new version then needs no table change.
+* A new version may change an item's type only when it widens safely: RIC or USCC to string,
+  integer to decimal. Any other change is refused with the item's name; so is a change of the
+  key items (the key is the row's identity).
+* Only the latest committed batch can be undone: an earlier one would have to be unpicked from
+  the batches that followed it. Undoing an undo redoes the batch.
+* ``_hash`` is an MD5 (not a security measure, a change detector) of the row's non-NULL visible
+  values as ``name=value`` pairs, decimals in one canonical text ("2.50" = "2.5"). A NULL value
+  adds nothing, so a column added by a new version leaves earlier digests valid; when an item is
+  hidden or widened, the current rows are digested again (derived data, no new row version), so
+  the next load of the same values finds them unchanged.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import hashlib
+import itertools
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govdata.catalog.choices import ItemType
+from govdata.catalog.models import Resource, ResourceVersion
+from govdata.core import audit
+from govdata.core.actors import ActorRef, Auditable, as_ref
+from govdata.core.errors import Conflict, Invalid, ServiceError
+
+from .models import Batch, BatchChannel, BatchKind, BatchStatus, ResourceTable
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 10_000
+STAGE = "_dp_stage"
+STAGE_KEYS = "_dp_stage_keys"
+
+# Widening type changes a new version may make without touching the stored values (see above).
+SAFE_WIDENINGS = {
+    (ItemType.RIC, ItemType.STRING),
+    (ItemType.USCC, ItemType.STRING),
+    (ItemType.INTEGER, ItemType.DECIMAL),
+}
+
+Rows = Iterable[pa.RecordBatch] | Iterable[dict[str, Any]]
+
+
+# --- Types ----------------------------------------------------------------------------------------
+
+
+def _postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def sql_type(item_type: str) -> str:
+    """The column type of an item type on the database in use."""
+    if item_type in (ItemType.STRING, ItemType.RIC, ItemType.USCC):
+        return "text"
+    if item_type == ItemType.INTEGER:
+        return "bigint"
+    if item_type == ItemType.DECIMAL:
+        return "numeric"
+    if item_type == ItemType.DATE:
+        return "date"
+    if item_type == ItemType.DATETIME:
+        return "timestamp with time zone" if _postgres() else "text"
+    if item_type == ItemType.BOOLEAN:
+        return "boolean" if _postgres() else "integer"
+    raise ValueError(item_type)
+
+
+def arrow_type(item_type: str) -> pa.DataType:
+    """How the values of an item travel between the parser and the table."""
+    if item_type == ItemType.INTEGER:
+        return pa.int64()
+    if item_type == ItemType.DATE:
+        return pa.date32()
+    if item_type == ItemType.DATETIME:
+        return pa.timestamp("us", tz="UTC")
+    if item_type == ItemType.BOOLEAN:
+        return pa.bool_()
+    # Decimals travel as their text so that no precision is lost on the way.
+    return pa.string()
+
+
+def q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+# --- The table ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The columns of a resource's table: the visible ones (in item order), the key, all."""
+
+    table: str
+    visible: list[str]
+    key: list[str]
+    types: dict[str, str]
+    all_columns: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, table: ResourceTable) -> Layout:
+        columns = table.columns
+        return cls(
+            table=table.table_name,
+            visible=[n for n, c in columns.items() if not c["hidden"]],
+            key=[n for n, c in columns.items() if c["key"]],
+            types={n: c["type"] for n, c in columns.items()},
+            all_columns=list(columns),
+        )
+
+    def schema(self) -> pa.Schema:
+        return pa.schema([(n, arrow_type(self.types[n])) for n in self.visible])
+
+
+def _items(version: ResourceVersion) -> list[Any]:
+    return list(version.items.order_by("position"))
+
+
+def _column(item: Any) -> dict[str, Any]:
+    return {
+        "type": item.item_type,
+        "sql": sql_type(item.item_type),
+        "hidden": False,
+        "key": item.is_key,
+    }
+
+
+def ensure_table(resource: Resource) -> ResourceTable:
+    """Create the resource's table from its live version, or bring it up to a newer live version
+    (new item: a new column, NULL in earlier rows; removed item: hidden, kept; safe widening:
+    allowed; other type or key changes: refused with ``Invalid``)."""
+    version = resource.live_version
+    if version is None:
+        raise Invalid(
+            _("The entry has not been published; it holds no data yet."), code="unpublished"
+        )
+    with transaction.atomic():
+        table = ResourceTable.objects.select_for_update().filter(resource=resource).first()
+        if table is not None and table.version_id == version.pk:
+            return table
+        # Two first loads at once: the second waits here and then finds the table made.
+        Resource.objects.select_for_update().filter(pk=resource.pk).first()
+        table = ResourceTable.objects.select_for_update().filter(resource=resource).first()
+        if table is not None and table.version_id == version.pk:
+            return table
+        items = _items(version)
+        if table is None:
+            return _create_table(resource, version, items)
+        return _alter_table(table, version, items)
+
+
+def _create_table(resource: Resource, version: ResourceVersion, items: list[Any]) -> ResourceTable:
+    name = f"dp_r{resource.pk}"
+    columns = {item.name: _column(item) for item in items}
+    key = [n for n, c in columns.items() if c["key"]]
+    if not key:
+        raise Invalid(_("The entry has no key item; its data cannot be stored."), code="no_key")
+    identity = (
+        "bigint GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+        if _postgres()
+        else "integer PRIMARY KEY AUTOINCREMENT"
+    )
+    definitions = [
+        f"{q('_id')} {identity}",
+        f"{q('_batch_from')} bigint NOT NULL",
+        f"{q('_batch_to')} bigint NULL",
+        f"{q('_hash')} char(32) NOT NULL",
+    ] + [f"{q(n)} {c['sql']} NULL" for n, c in columns.items()]
+    key_sql = ", ".join(q(k) for k in key)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TABLE {q(name)} ({', '.join(definitions)})")
+        cursor.execute(
+            f"CREATE UNIQUE INDEX {q(name + '_current')} ON {q(name)} ({key_sql}) "
+            f"WHERE {q('_batch_to')} IS NULL"
+        )
+        cursor.execute(f"CREATE INDEX {q(name + '_from')} ON {q(name)} ({q('_batch_from')})")
+        cursor.execute(f"CREATE INDEX {q(name + '_to')} ON {q(name)} ({q('_batch_to')})")
+    now = timezone.now()
+    return ResourceTable.objects.create(
+        resource=resource,
+        table_name=name,
+        columns=columns,
+        version=version,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def _alter_table(table: ResourceTable, version: ResourceVersion, items: list[Any]) -> ResourceTable:
+    old: dict[str, Any] = table.columns
+    new_key = sorted(i.name for i in items if i.is_key)
+    old_key = sorted(n for n, c in old.items() if c["key"])
+    if new_key != old_key:
+        raise Invalid(
+            _("The key items changed (%(old)s → %(new)s); the key is what identifies a row.")
+            % {"old": ", ".join(old_key), "new": ", ".join(new_key)},
+            code="key_changed",
+        )
+    columns: dict[str, Any] = {}
+    statements: list[str] = []
+    for item in items:
+        before = old.get(item.name)
+        if before is None:
+            columns[item.name] = _column(item)
+            statements.append(
+                f"ALTER TABLE {q(table.table_name)} ADD COLUMN {q(item.name)} "
+                f"{sql_type(item.item_type)} NULL"
+            )
+            continue
+        if before["type"] != item.item_type:
+            if (before["type"], item.item_type) not in SAFE_WIDENINGS:
+                raise Invalid(
+                    _(
+                        "The type of item %(item)s cannot change from %(old)s to %(new)s: "
+                        "the stored values would not fit."
+                    )
+                    % {"item": item.name, "old": before["type"], "new": item.item_type},
+                    code="type_changed",
+                    fields={item.name: _("Type change refused.")},
+                )
+            new_sql = sql_type(item.item_type)
+            if _postgres() and new_sql != before["sql"]:
+                statements.append(
+                    f"ALTER TABLE {q(table.table_name)} ALTER COLUMN {q(item.name)} "
+                    f"TYPE {new_sql} USING {q(item.name)}::{new_sql}"
+                )
+            columns[item.name] = {**_column(item), "sql": new_sql}
+        else:
+            columns[item.name] = {**before, "hidden": False}
+    for name, before in old.items():
+        if name not in columns:
+            columns[name] = {**before, "hidden": True}
+    with connection.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement)
+    rehash = any(
+        columns[n]["hidden"] != old[n]["hidden"] or columns[n]["type"] != old[n]["type"]
+        for n in old
+    )
+    table.columns = columns
+    table.version = version
+    table.updated_at = timezone.now()
+    table.save(update_fields=["columns", "version", "updated_at"])
+    if rehash:
+        _rehash_current(Layout.of(table))
+    return table
+
+
+def _rehash_current(layout: Layout) -> None:
+    """Digest the current rows again over the visible items after one was hidden or widened, so
+    that the next load of the same values finds them unchanged. The digest is derived data, not
+    history: no row version changes."""
+    schema = layout.schema()
+    t = q(layout.table)
+    columns = ", ".join(q(c) for c in layout.visible)
+    with connection.cursor() as reader, connection.cursor() as writer:
+        last = 0
+        while True:
+            reader.execute(
+                f"SELECT {q('_id')}, {columns} FROM {t} WHERE {q('_batch_to')} IS NULL "
+                f"AND {q('_id')} > %s ORDER BY {q('_id')} LIMIT {CHUNK_ROWS}",
+                [last],
+            )
+            fetched = reader.fetchall()
+            if not fetched:
+                return
+            dicts = []
+            for values in fetched:
+                d = {}
+                for name, value in zip(layout.visible, values[1:], strict=True):
+                    value = _python(value, layout.types[name])
+                    if layout.types[name] == ItemType.DECIMAL and value is not None:
+                        value = decimal_text(value)
+                    d[name] = value
+                dicts.append(d)
+            hashes = row_hashes(pa.RecordBatch.from_pylist(dicts, schema=schema))
+            writer.executemany(
+                f"UPDATE {t} SET {q('_hash')} = %s WHERE {q('_id')} = %s",
+                [(h, values[0]) for h, values in zip(hashes, fetched, strict=True)],
+            )
+            last = fetched[-1][0]
+
+
+def table_of(resource: Resource) -> ResourceTable | None:
+    return ResourceTable.objects.filter(resource=resource).first()
+
+
+# --- Rows in -------------------------------------------------------------------------------------
+
+
+def _batches(rows: Rows, layout: Layout) -> Iterator[pa.RecordBatch]:
+    """The incoming rows as record batches of the table's schema, one at a time (a parser's
+    record batches pass through; dicts are gathered in chunks of ``CHUNK_ROWS``)."""
+    schema = layout.schema()
+    allowed = set(layout.visible)
+    decimals = [k for k in layout.visible if layout.types[k] == ItemType.DECIMAL]
+    iterator: Iterator[Any] = iter(rows)
+    first = next(iterator, None)
+    if first is None:
+        return
+    iterator = itertools.chain([first], iterator)
+    if isinstance(first, pa.RecordBatch):
+        for record_batch in iterator:
+            yield _conform(record_batch, layout)
+        return
+    while chunk := list(itertools.islice(iterator, CHUNK_ROWS)):
+        unknown = set().union(*(d.keys() for d in chunk)) - allowed
+        if unknown:
+            _refuse_unknown(unknown)
+        prepared = [
+            {**d, **{k: decimal_text(d[k]) for k in decimals if d.get(k) is not None}}
+            for d in chunk
+        ]
+        yield pa.RecordBatch.from_pylist(prepared, schema=schema)
+
+
+def decimal_text(value: Any) -> str:
+    """One text per decimal number ("2.50" and "2.5" are the same value, the same digest)."""
+    number = decimal.Decimal(str(value))
+    if not number.is_finite():
+        raise Invalid(_("%(value)s is not a number.") % {"value": value}, code="bad_decimal")
+    text = format(number.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def _refuse_unknown(unknown: set[str]) -> None:
+    raise Invalid(
+        _("These columns are not data items of the entry: %(names)s.")
+        % {"names": ", ".join(sorted(unknown)[:10])},
+        code="unknown_columns",
+    )
+
+
+def _conform(record_batch: pa.RecordBatch, layout: Layout) -> pa.RecordBatch:
+    """A parser's record batch as the table's schema (missing items NULL, unknown refused)."""
+    schema = layout.schema()
+    unknown = set(record_batch.schema.names) - set(layout.visible)
+    if unknown:
+        _refuse_unknown(unknown)
+    arrays = []
+    for target in schema:
+        index = record_batch.schema.get_field_index(target.name)
+        if index < 0:
+            arrays.append(pa.nulls(record_batch.num_rows, type=target.type))
+        elif layout.types[target.name] == ItemType.DECIMAL:
+            values = record_batch.column(index).to_pylist()
+            texts = [None if v is None else decimal_text(v) for v in values]
+            arrays.append(pa.array(texts, type=target.type))
+        else:
+            arrays.append(record_batch.column(index).cast(target.type))
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def row_hashes(record_batch: pa.RecordBatch) -> list[str]:
+    """MD5 of each row's non-null values as ``name=value`` pairs in column-name order: a NULL
+    value (as in a column added later) leaves the digest unchanged."""
+    parts = []
+    for name in sorted(record_batch.schema.names):
+        text = record_batch.column(name).cast(pa.string())
+        parts.append(pc.binary_join_element_wise(pa.scalar(name), text, "\x1e"))
+    if not parts:
+        return [hashlib.md5(b"", usedforsecurity=False).hexdigest()] * record_batch.num_rows
+    joined = pc.binary_join_element_wise(*parts, "\x1f", null_handling="skip")
+    return [hashlib.md5(s.encode(), usedforsecurity=False).hexdigest() for s in joined.to_pylist()]
+
+
+def _sqlite_value(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return int(value)
+    return value
+
+
+def _tuples(record_batch: pa.RecordBatch, hashes: list[str], start: int) -> list[tuple[Any, ...]]:
+    columns = [c.to_pylist() for c in record_batch.columns]
+    if not _postgres():
+        columns = [[_sqlite_value(v) for v in c] for c in columns]
+    return list(zip(range(start, start + len(hashes)), hashes, *columns, strict=True))
+
+
+def _create_stage(cursor: Any, name: str, layout: Layout, columns: list[str]) -> None:
+    cursor.execute(f"DROP TABLE IF EXISTS {q(name)}")
+    definitions = [f"{q('_seq')} bigint", f"{q('_hash')} char(32)"] + [
+        f"{q(n)} {sql_type(layout.types[n])}" for n in columns
+    ]
+    cursor.execute(f"CREATE TEMPORARY TABLE {q(name)} ({', '.join(definitions)})")
+
+
+def _stage(rows: Rows, layout: Layout) -> int:
+    """Write the incoming rows into the staging table; return how many were read."""
+    columns = ["_seq", "_hash", *layout.visible]
+    count = 0
+    with connection.cursor() as cursor:
+        _create_stage(cursor, STAGE, layout, layout.visible)
+        column_sql = ", ".join(q(c) for c in columns)
+        if _postgres():
+            raw = cursor.cursor
+            with raw.copy(f"COPY {q(STAGE)} ({column_sql}) FROM STDIN") as copy:
+                for record_batch in _batches(rows, layout):
+                    hashes = row_hashes(record_batch)
+                    for row in _tuples(record_batch, hashes, count):
+                        copy.write_row(row)
+                    count += len(hashes)
+        else:
+            marks = ", ".join(["%s"] * len(columns))
+            insert = f"INSERT INTO {q(STAGE)} ({column_sql}) VALUES ({marks})"
+            for record_batch in _batches(rows, layout):
+                hashes = row_hashes(record_batch)
+                cursor.executemany(insert, _tuples(record_batch, hashes, count))
+                count += len(hashes)
+        _check_keys(cursor, STAGE, layout)
+    return count
+
+
+def _check_keys(cursor: Any, name: str, layout: Layout) -> None:
+    """Refuse a load with a missing key value or a key given twice (nothing written). Indexes the
+    staged keys first: the diff joins on them."""
+    key_sql = ", ".join(q(k) for k in layout.key)
+    cursor.execute(f"CREATE INDEX {q(name + '_key')} ON {q(name)} ({key_sql})")
+    if _postgres():
+        cursor.execute(f"ANALYZE {q(name)}")
+    missing = " OR ".join(f"{q(k)} IS NULL" for k in layout.key)
+    cursor.execute(f"SELECT count(*) FROM {q(name)} WHERE {missing}")
+    if cursor.fetchone()[0]:
+        raise Invalid(
+            _("Some rows have no value for a key item (%(key)s).") % {"key": ", ".join(layout.key)},
+            code="missing_key",
+        )
+    cursor.execute(
+        f"SELECT {key_sql} FROM {q(name)} GROUP BY {key_sql} HAVING count(*) > 1 LIMIT 5"
+    )
+    duplicates = cursor.fetchall()
+    if duplicates:
+        shown = "; ".join(", ".join(str(v) for v in row) for row in duplicates)
+        raise Invalid(
+            _("The same key appears more than once in the load: %(keys)s.") % {"keys": shown},
+            code="duplicate_keys",
+        )
+
+
+def _key_match(left: str, right: str, key: list[str]) -> str:
+    return " AND ".join(f"{left}.{q(k)} = {right}.{q(k)}" for k in key)
+
+
+# --- Loads ---------------------------------------------------------------------------------------
+
+
+def _open_batch(
+    table: ResourceTable,
+    resource: Resource,
+    *,
+    kind: str,
+    channel: str,
+    actor: Auditable | ActorRef,
+    source_name: str,
+    checksum: str,
+    undoes: Batch | None = None,
+) -> Batch:
+    """The next numbered batch of the resource, under the lock on its table row."""
+    locked = ResourceTable.objects.select_for_update().get(pk=table.pk)
+    locked.last_number += 1
+    locked.save(update_fields=["last_number"])
+    ref = as_ref(actor)
+    return Batch.objects.create(
+        resource=resource,
+        number=locked.last_number,
+        kind=kind,
+        channel=channel,
+        status=BatchStatus.RUNNING,
+        actor_kind=ref.kind,
+        actor_id=str(ref.id)[:64],
+        actor_label=ref.label[:200],
+        organisation_id=ref.organisation_id,
+        started_at=timezone.now(),
+        source_name=source_name[:255],
+        checksum=checksum,
+        undoes=undoes,
+    )
+
+
+def _commit(batch: Batch, actor: Auditable | ActorRef, action: str) -> Batch:
+    batch.status = BatchStatus.COMMITTED
+    batch.finished_at = timezone.now()
+    batch.save()
+    audit.record(
+        actor=actor,
+        action=action,
+        object_type="dataplane.batch",
+        object_id=batch.pk,
+        details={
+            "resource": batch.resource.code,
+            "number": batch.number,
+            "kind": batch.kind,
+            "channel": batch.channel,
+            "source": batch.source_name,
+            "checksum": batch.checksum,
+            "read": batch.rows_read,
+            "inserted": batch.rows_inserted,
+            "updated": batch.rows_updated,
+            "deleted": batch.rows_deleted,
+            "unchanged": batch.rows_unchanged,
+            "rejected": batch.rows_rejected,
+            "undoes": batch.undoes.number if batch.undoes else None,
+        },
+    )
+    return batch
+
+
+def _record_failure(
+    resource: Resource,
+    *,
+    kind: str,
+    channel: str,
+    actor: Auditable | ActorRef,
+    source_name: str,
+    checksum: str,
+    error: Exception,
+) -> None:
+    """After the rollback, keep a trace of a load that broke (not of one refused by the rules)."""
+    table = table_of(resource)
+    if table is None:
+        return
+    with transaction.atomic():
+        batch = _open_batch(
+            table,
+            resource,
+            kind=kind,
+            channel=channel,
+            actor=actor,
+            source_name=source_name,
+            checksum=checksum,
+        )
+        batch.status = BatchStatus.FAILED
+        batch.finished_at = timezone.now()
+        batch.error = f"{type(error).__name__}: {error}"[:500]
+        batch.save(update_fields=["status", "finished_at", "error"])
+
+
+def load_full(
+    resource: Resource,
+    rows: Rows,
+    *,
+    actor: Auditable | ActorRef,
+    channel: str = BatchChannel.UPLOAD,
+    source_name: str = "",
+    checksum: str = "",
+    rejected: int = 0,
+) -> Batch:
+    """Replace the resource's data with ``rows`` (AGG-6): diffed by key against the current
+    state, so unchanged rows write nothing, changed rows get a new version, absent rows are
+    closed. One transaction. Precondition: the caller has checked the actor may load here;
+    ``rows`` hold parsed, valid values (``rejected`` counts those the parser set aside)."""
+    return _load(
+        resource,
+        rows,
+        None,
+        kind=BatchKind.FULL,
+        actor=actor,
+        channel=channel,
+        source_name=source_name,
+        checksum=checksum,
+        rejected=rejected,
+    )
+
+
+def apply_changes(
+    resource: Resource,
+    upserts: Rows,
+    deletes: Sequence[dict[str, Any]],
+    *,
+    actor: Auditable | ActorRef,
+    channel: str = BatchChannel.PUSH,
+    source_name: str = "",
+    checksum: str = "",
+    rejected: int = 0,
+) -> Batch:
+    """Apply a change set by key: ``upserts`` insert or replace rows, ``deletes`` (key values)
+    close them; rows not named stay as they are. A key both upserted and deleted is refused;
+    deleting a key that is not current changes nothing. Same preconditions as ``load_full``."""
+    return _load(
+        resource,
+        upserts,
+        list(deletes),
+        kind=BatchKind.CHANGES,
+        actor=actor,
+        channel=channel,
+        source_name=source_name,
+        checksum=checksum,
+        rejected=rejected,
+    )
+
+
+def _load(
+    resource: Resource,
+    rows: Rows,
+    deletes: list[dict[str, Any]] | None,
+    *,
+    kind: str,
+    actor: Auditable | ActorRef,
+    channel: str,
+    source_name: str,
+    checksum: str,
+    rejected: int,
+) -> Batch:
+    try:
+        with transaction.atomic():
+            table = ensure_table(resource)
+            layout = Layout.of(table)
+            batch = _open_batch(
+                table,
+                resource,
+                kind=kind,
+                channel=channel,
+                actor=actor,
+                source_name=source_name,
+                checksum=checksum,
+            )
+            batch.rows_read = _stage(rows, layout)
+            batch.rows_rejected = rejected
+            if deletes is not None:
+                _stage_deletes(deletes, layout)
+            _apply(batch, layout, full=deletes is None)
+            _drop_stage()
+            return _commit(batch, actor, "dataplane.batch.commit")
+    except ServiceError:
+        raise
+    except Exception as error:
+        try:
+            _record_failure(
+                resource,
+                kind=kind,
+                channel=channel,
+                actor=actor,
+                source_name=source_name,
+                checksum=checksum,
+                error=error,
+            )
+        except Exception:  # the trace is a courtesy; never hide the load's own error
+            logger.exception("could not record the failed load of resource %s", resource.pk)
+        raise
+
+
+def _stage_deletes(deletes: list[dict[str, Any]], layout: Layout) -> None:
+    key_sql = ", ".join(q(k) for k in layout.key)
+    with connection.cursor() as cursor:
+        _create_stage(cursor, STAGE_KEYS, layout, layout.key)
+        marks = ", ".join(["%s"] * (len(layout.key) + 2))
+        values = []
+        for index, key in enumerate(deletes):
+            if set(key) != set(layout.key):
+                raise Invalid(
+                    _("A deletion names the key items %(key)s and nothing else.")
+                    % {"key": ", ".join(layout.key)},
+                    code="bad_delete_key",
+                )
+            row = [key[k] for k in layout.key]
+            if not _postgres():
+                row = [_sqlite_value(v) for v in row]
+            values.append((index, "", *row))
+        cursor.executemany(
+            f"INSERT INTO {q(STAGE_KEYS)} ({q('_seq')}, {q('_hash')}, {key_sql}) VALUES ({marks})",
+            values,
+        )
+        _check_keys(cursor, STAGE_KEYS, layout)
+        cursor.execute(
+            f"SELECT count(*) FROM {q(STAGE_KEYS)} d WHERE EXISTS "
+            f"(SELECT 1 FROM {q(STAGE)} s WHERE {_key_match('s', 'd', layout.key)})"
+        )
+        if cursor.fetchone()[0]:
+            raise Invalid(
+                _("A change set cannot both write and delete the same key."),
+                code="write_and_delete",
+            )
+
+
+def _drop_stage() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {q(STAGE)}")
+        cursor.execute(f"DROP TABLE IF EXISTS {q(STAGE_KEYS)}")
+
+
+def _apply(batch: Batch, layout: Layout, *, full: bool) -> None:
+    """The diff, set-based: close what changed or went, insert what is new or changed."""
+    t = q(layout.table)
+    n = batch.number
+    current = f"t.{q('_batch_to')} IS NULL"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {q(STAGE)} s JOIN {t} t ON {_key_match('t', 's', layout.key)} "
+            f"AND {current} AND t.{q('_hash')} <> s.{q('_hash')}"
+        )
+        updated = cursor.fetchone()[0]
+        changed = (
+            f"EXISTS (SELECT 1 FROM {q(STAGE)} s WHERE {_key_match('s', 't', layout.key)} "
+            f"AND s.{q('_hash')} <> t.{q('_hash')})"
+        )
+        if full:
+            gone = (
+                f"NOT EXISTS (SELECT 1 FROM {q(STAGE)} s WHERE {_key_match('s', 't', layout.key)})"
+            )
+        else:
+            gone = (
+                f"EXISTS (SELECT 1 FROM {q(STAGE_KEYS)} s WHERE {_key_match('s', 't', layout.key)})"
+            )
+        cursor.execute(
+            f"UPDATE {t} AS t SET {q('_batch_to')} = %s "
+            f"WHERE t.{q('_batch_to')} IS NULL AND ({changed} OR {gone})",
+            [n],
+        )
+        closed = cursor.rowcount
+        columns = ", ".join(q(c) for c in layout.visible)
+        cursor.execute(
+            f"INSERT INTO {t} ({q('_batch_from')}, {q('_hash')}, {columns}) "
+            f"SELECT %s, s.{q('_hash')}, {', '.join('s.' + q(c) for c in layout.visible)} "
+            f"FROM {q(STAGE)} s WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE "
+            f"{_key_match('t', 's', layout.key)} AND {current}) ORDER BY s.{q('_seq')}",
+            [n],
+        )
+        written = cursor.rowcount
+    batch.rows_updated = updated
+    batch.rows_inserted = written - updated
+    batch.rows_deleted = closed - updated
+    batch.rows_unchanged = batch.rows_read - written
+
+
+# --- Undo ----------------------------------------------------------------------------------------
+
+
+def undo_batch(resource: Resource, batch: Batch, *, actor: Auditable | ActorRef) -> Batch:
+    """Bring back the state before ``batch`` (AGG-6), recorded as a new batch of kind undo: the
+    row versions it wrote are closed, those it closed are written again. Only the latest
+    committed batch can be undone (``Conflict`` otherwise). Precondition as for ``load_full``."""
+    with transaction.atomic():
+        table = ResourceTable.objects.select_for_update().filter(resource=resource).first()
+        latest = (
+            Batch.objects.filter(resource=resource, status=BatchStatus.COMMITTED)
+            .order_by("-number")
+            .first()
+        )
+        if table is None or latest is None or batch.resource_id != resource.pk:
+            raise Conflict(_("There is no batch of this entry to undo."), code="nothing_to_undo")
+        if latest.pk != batch.pk:
+            raise Conflict(
+                _("Only the latest batch (number %(number)s) can be undone.")
+                % {"number": latest.number},
+                code="not_latest",
+            )
+        layout = Layout.of(table)
+        undo = _open_batch(
+            table,
+            resource,
+            kind=BatchKind.UNDO,
+            channel=BatchChannel.UNDO,
+            actor=actor,
+            source_name="",
+            checksum="",
+            undoes=batch,
+        )
+        t = q(layout.table)
+        columns = ", ".join(q(c) for c in layout.all_columns)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT count(*) FROM {t} o WHERE o.{q('_batch_from')} = %s "
+                f"AND o.{q('_batch_to')} IS NULL AND EXISTS (SELECT 1 FROM {t} c WHERE "
+                f"c.{q('_batch_to')} = %s AND {_key_match('c', 'o', layout.key)})",
+                [batch.number, batch.number],
+            )
+            updated = cursor.fetchone()[0]
+            cursor.execute(
+                f"UPDATE {t} SET {q('_batch_to')} = %s "
+                f"WHERE {q('_batch_from')} = %s AND {q('_batch_to')} IS NULL",
+                [undo.number, batch.number],
+            )
+            closed = cursor.rowcount
+            cursor.execute(
+                f"INSERT INTO {t} ({q('_batch_from')}, {q('_hash')}, {columns}) "
+                f"SELECT %s, {q('_hash')}, {columns} FROM {t} "
+                f"WHERE {q('_batch_to')} = %s ORDER BY {q('_id')}",
+                [undo.number, batch.number],
+            )
+            reopened = cursor.rowcount
+        undo.rows_read = 0
+        undo.rows_updated = updated
+        undo.rows_deleted = closed - updated
+        undo.rows_inserted = reopened - updated
+        return _commit(undo, actor, "dataplane.batch.undo")
+
+
+# --- Reads ---------------------------------------------------------------------------------------
+
+
+def _layout(resource: Resource) -> Layout | None:
+    table = table_of(resource)
+    return Layout.of(table) if table else None
+
+
+def _python(value: Any, item_type: str) -> Any:
+    """A stored value as Python (SQLite keeps dates as text and booleans as integers)."""
+    if value is None:
+        return None
+    if item_type == ItemType.DECIMAL:
+        return decimal.Decimal(str(value))
+    if item_type == ItemType.BOOLEAN:
+        return bool(value)
+    if item_type == ItemType.DATE and isinstance(value, str):
+        return dt.date.fromisoformat(value)
+    if item_type == ItemType.DATETIME and isinstance(value, str):
+        return dt.datetime.fromisoformat(value)
+    return value
+
+
+def _select(
+    layout: Layout, where_sql: str, params: list[Any], *, suffix: str = ""
+) -> list[dict[str, Any]]:
+    columns = ", ".join(f"t.{q(c)}" for c in layout.visible)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {columns} FROM {q(layout.table)} t WHERE {where_sql} {suffix}", params
+        )
+        rows = cursor.fetchall()
+    return [
+        {c: _python(v, layout.types[c]) for c, v in zip(layout.visible, row, strict=True)}
+        for row in rows
+    ]
+
+
+def _order(layout: Layout) -> str:
+    return "ORDER BY " + ", ".join(f"t.{q(k)}" for k in layout.key)
+
+
+def _where(layout: Layout, where: dict[str, Any] | None) -> tuple[str, list[Any]]:
+    if not where:
+        return "", []
+    unknown = set(where) - set(layout.visible)
+    if unknown:
+        _refuse_unknown(unknown)
+    params = [v if _postgres() else _sqlite_value(v) for v in where.values()]
+    return "".join(f" AND t.{q(c)} = %s" for c in where), params
+
+
+def current_rows(
+    resource: Resource,
+    *,
+    where: dict[str, Any] | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """The current state, ordered by key; ``where`` filters by equal values of visible items."""
+    layout = _layout(resource)
+    if layout is None:
+        return []
+    condition, params = _where(layout, where)
+    suffix = _order(layout)
+    if limit is not None:
+        suffix += " LIMIT %s OFFSET %s"
+        params += [int(limit), int(offset)]
+    elif offset:
+        raise ValueError("offset needs a limit")
+    return _select(layout, f"t.{q('_batch_to')} IS NULL{condition}", params, suffix=suffix)
+
+
+def get_by_key(resource: Resource, key_values: dict[str, Any]) -> dict[str, Any] | None:
+    """The current row with these key values, or None."""
+    layout = _layout(resource)
+    if layout is None:
+        return None
+    if set(key_values) != set(layout.key):
+        raise Invalid(
+            _("Give the key items %(key)s and nothing else.") % {"key": ", ".join(layout.key)},
+            code="bad_key",
+        )
+    rows = current_rows(resource, where=key_values, limit=1)
+    return rows[0] if rows else None
+
+
+def batch_as_of(resource: Resource, moment: dt.datetime) -> int:
+    """The number of the last batch committed at or before ``moment`` (0: none)."""
+    number = (
+        Batch.objects.filter(
+            resource=resource, status=BatchStatus.COMMITTED, finished_at__lte=moment
+        )
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return number or 0
+
+
+def _as_of(number: int, alias: str = "t") -> str:
+    return (
+        f"{alias}.{q('_batch_from')} <= {int(number)} AND ({alias}.{q('_batch_to')} IS NULL "
+        f"OR {alias}.{q('_batch_to')} > {int(number)})"
+    )
+
+
+def rows_as_of(resource: Resource, when: int | dt.datetime) -> list[dict[str, Any]]:
+    """The state as it was after batch ``when`` (a number) or at a moment, ordered by key."""
+    layout = _layout(resource)
+    if layout is None:
+        return []
+    number = batch_as_of(resource, when) if isinstance(when, dt.datetime) else int(when)
+    return _select(layout, _as_of(number), [], suffix=_order(layout))
+
+
+@dataclass
+class Changes:
+    """What changed since a batch, for incremental sync: whole rows for inserted and updated,
+    key values for deleted."""
+
+    since: int
+    until: int
+    inserted: list[dict[str, Any]]
+    updated: list[dict[str, Any]]
+    deleted: list[dict[str, Any]]
+
+
+def changes_since(resource: Resource, number: int) -> Changes:
+    """The changes from the state after batch ``number`` to the current state. A row written
+    again with the same values (by an undo) is not a change."""
+    layout = _layout(resource)
+    table = table_of(resource)
+    if layout is None or table is None:
+        return Changes(number, 0, [], [], [])
+    t = q(layout.table)
+    was = f"SELECT 1 FROM {t} o WHERE {_key_match('o', 't', layout.key)} AND {_as_of(number, 'o')}"
+    fresh = (
+        f"t.{q('_batch_to')} IS NULL AND t.{q('_batch_from')} > {int(number)} "
+        f"AND NOT EXISTS ({was} AND o.{q('_hash')} = t.{q('_hash')})"
+    )
+    inserted = _select(layout, f"{fresh} AND NOT EXISTS ({was})", [], suffix=_order(layout))
+    updated = _select(layout, f"{fresh} AND EXISTS ({was})", [], suffix=_order(layout))
+    key_layout = Layout(table=layout.table, visible=layout.key, key=layout.key, types=layout.types)
+    deleted = _select(
+        key_layout,
+        f"{_as_of(number)} AND NOT EXISTS (SELECT 1 FROM {t} c WHERE "
+        f"{_key_match('c', 't', layout.key)} AND c.{q('_batch_to')} IS NULL)",
+        [],
+        suffix=_order(layout),
+    )
+    last = (
+        Batch.objects.filter(resource=resource, status=BatchStatus.COMMITTED)
+        .order_by("-number")
+        .values_list("number", flat=True)
+        .first()
+    )
+    return Changes(number, last or 0, inserted, updated, deleted)
