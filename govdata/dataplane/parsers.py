@@ -68,6 +68,7 @@ class ItemSpec:
     item_type: str = "string"
     is_key: bool = False
     is_required: bool = False
+    length: int | None = None  # the longest text a string item takes (checked by validation)
 
 
 @dataclass(frozen=True)

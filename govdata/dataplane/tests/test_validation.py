@@ -1,0 +1,181 @@
+"""Validation at the door (AGG-2): every rule of a data item checked on a whole batch, bad rows
+kept with their reasons in Chinese, identifier anomalies that may be real kept as warnings, and
+the accepted rows typed so that the table takes them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import pyarrow as pa
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from govdata.catalog.models import Resource
+from govdata.catalog.testing import compile_entry, publish
+from govdata.core.identifiers import ric_with_check
+from govdata.dataplane import parsers, storage
+from govdata.dataplane.parsers import ItemSpec
+from govdata.dataplane.validation import check_batch
+
+ITEMS = [
+    ItemSpec("gmsfhm", "公民身份号码", "ric", is_key=True),
+    ItemSpec("xm", "姓名", "string", is_required=True, length=4),
+    ItemSpec("hs", "户数", "integer"),
+    ItemSpec("je", "金额", "decimal"),
+    ItemSpec("csrq", "出生日期", "date"),
+    ItemSpec("gxsj", "更新时间", "datetime"),
+    ItemSpec("yx", "有效", "boolean"),
+]
+GOOD = ric_with_check("11010519491231002")
+ODD_PROVINCE = ric_with_check("99010519491231002")  # a real check digit, no such province
+
+
+def batch(*rows: dict) -> pa.RecordBatch:
+    columns = {item.name: [r.get(item.name) for r in rows] for item in ITEMS}
+    columns["_row"] = list(range(2, len(rows) + 2))
+    return pa.RecordBatch.from_pydict(
+        columns,
+        schema=pa.schema([*(pa.field(i.name, pa.string()) for i in ITEMS), ("_row", pa.int64())]),
+    )
+
+
+def good(**overrides) -> dict:
+    row = {
+        "gmsfhm": GOOD,
+        "xm": "张三",
+        "hs": "3",
+        "je": "12.50",
+        "csrq": "1949/12/31",
+        "gxsj": "2026-11-30 09:30:00",
+        "yx": "是",
+    }
+    row.update(overrides)
+    return row
+
+
+def test_a_good_row_is_accepted_and_typed_for_the_table():
+    checked = check_batch(batch(good()), ITEMS)
+    assert checked.rejected == [] and checked.warnings == []
+    row = checked.accepted.to_pylist()[0]
+    assert row["hs"] == 3 and row["je"] == "12.50" and row["yx"] is True
+    assert row["csrq"] == dt.date(1949, 12, 31)
+    assert row["gxsj"] == dt.datetime(2026, 11, 30, 1, 30, tzinfo=dt.UTC)  # 09:30 in the city
+    assert [f.type for f in checked.accepted.schema] == [
+        storage.arrow_type(i.item_type) for i in ITEMS
+    ]
+    assert checked.accepted_rows.to_pylist() == [2]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [
+        ("gmsfhm", GOOD[:-1] + ("1" if GOOD[-1] != "1" else "2"), "校验码"),
+        ("gmsfhm", None, "必填"),
+        ("xm", None, "必填"),
+        ("xm", "欧阳娜娜娜", "超过 4"),
+        ("hs", "三", "整数"),
+        ("hs", "1.5", "整数"),
+        ("je", "12,50", "数值"),
+        ("csrq", "1949-02-30", "日期"),
+        ("gxsj", "昨天", "日期时间"),
+        ("yx", "maybe", "布尔"),
+    ],
+)
+def test_each_rule_rejects_its_row_with_a_reason_in_chinese(field, value, words):
+    checked = check_batch(
+        batch(good(), good(**{field: value, "gmsfhm": GOOD if field != "gmsfhm" else value})), ITEMS
+    )
+    assert checked.accepted.num_rows == 1
+    [rejected] = checked.rejected
+    assert rejected.row == 3 and rejected.values[field] == value
+    assert any(words in reason for reason in rejected.reasons), rejected.reasons
+
+
+def test_every_problem_of_a_row_is_listed():
+    checked = check_batch(batch(good(hs="x", je="y", yx="z")), ITEMS)
+    assert len(checked.rejected[0].reasons) == 3
+
+
+def test_an_odd_province_with_a_right_check_digit_is_a_warning_not_a_rejection():
+    checked = check_batch(batch(good(gmsfhm=ODD_PROVINCE)), ITEMS)
+    assert checked.rejected == [] and checked.accepted.num_rows == 1
+    assert checked.warnings and "省" in checked.warnings[0][1]
+
+
+def test_an_identifier_typed_loosely_is_stored_normalised():
+    loose = " " + GOOD[:6] + " " + GOOD[6:].lower() + " "
+    checked = check_batch(batch(good(gmsfhm=loose)), ITEMS)
+    assert checked.accepted.column("gmsfhm").to_pylist() == [GOOD]
+
+
+@given(st.lists(st.text(max_size=30) | st.none(), min_size=1, max_size=20))
+def test_any_text_in_any_column_is_accepted_or_rejected_never_an_error(values):
+    rows = [{item.name: value for item in ITEMS} for value in values]
+    checked = check_batch(batch(*rows), ITEMS)
+    assert checked.accepted.num_rows + len(checked.rejected) == len(values)
+
+
+@pytest.mark.django_db
+def test_a_file_goes_through_parsing_checking_and_storing(city):
+    compiler = city.actor(city.analyst)
+    version = compile_entry(
+        compiler,
+        city.department,
+        items_=[
+            {
+                "name": "gmsfhm",
+                "label": "公民身份号码",
+                "item_type": "ric",
+                "is_key": True,
+                "security_level": 3,
+            },
+            {
+                "name": "xm",
+                "label": "姓名",
+                "item_type": "string",
+                "length": 50,
+                "security_level": 3,
+            },
+            {"name": "djrq", "label": "登记日期", "item_type": "date", "security_level": 2},
+        ],
+    )
+    publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)])
+    resource = Resource.objects.get(pk=version.resource_id)
+    items = [
+        ItemSpec(i.name, i.label, i.item_type, i.is_key, i.is_required, i.length)
+        for i in resource.live_version.items.order_by("position")
+    ]
+    other = ric_with_check("11010519800101003")
+    text = f"公民身份号码,姓名,登记日期\n{GOOD},张三,2026-01-05\n{other},李四,2026-13-01\n123,王五,2026-02-01\n"
+    accepted = []
+    rejected = []
+    for part in parsers.read_batches(
+        io.BytesIO(text.encode("gb18030")), items=items, max_bytes=10_000, fmt="csv"
+    ):
+        checked = check_batch(part, items)
+        accepted.append(checked.accepted)
+        rejected += checked.rejected
+    assert [r.row for r in rejected] == [3, 4]
+    loaded = storage.load_full(resource, accepted, actor=compiler, rejected=len(rejected))
+    assert (loaded.rows_inserted, loaded.rows_rejected) == (1, 2)
+    stored = storage.get_by_key(resource, {"gmsfhm": GOOD})
+    assert stored is not None and stored["djrq"] == dt.date(2026, 1, 5)
+
+
+def test_dates_are_read_as_people_write_them_but_never_rolled_over():
+    checked = check_batch(
+        batch(
+            good(csrq="2026-1-5", gxsj="2026/1/5T08:00:00"),
+            good(csrq="2024-02-29"),
+            good(csrq="2023-02-29"),
+            good(gxsj="2026-04-31 10:00:00"),
+        ),
+        ITEMS,
+    )
+    assert checked.accepted.column("csrq").to_pylist() == [
+        dt.date(2026, 1, 5),
+        dt.date(2024, 2, 29),
+    ]
+    assert [r.row for r in checked.rejected] == [4, 5]

@@ -1,0 +1,192 @@
+"""Validation at the door (AGG-2): a parsed batch's text values checked against the entry's data
+items, column by column with Arrow compute, never a Python loop over every row.
+
+``check_batch`` takes a batch from ``parsers`` (one string column per item and ``_row``) and
+returns the accepted rows typed as the item's table stores them (``storage.arrow_type``), the
+rejected rows with every reason in the platform's language, and the warnings of accepted rows.
+A row is rejected when a required or key item is empty, a value is not of its item's type, a
+text is longer than the item allows, or an identifier fails its format or check character. A
+birth date or division code that looks wrong in an identifier whose check character is right is
+a warning: the number may be real (ARCHITECTURE.md), so the row is kept and the finding reported.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from govdata.catalog.choices import ItemType
+
+from . import identifiers
+from .identifiers import IdFinding
+from .parsers import ItemSpec
+from .storage import arrow_type
+
+ROW = "_row"
+_INTEGER = r"^[+-]?[0-9]{1,18}$"
+_DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$"
+_DATE = r"^(?P<y>[0-9]{4})[-/](?P<m>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})$"
+_DATETIME = (
+    r"^(?P<y>[0-9]{4})[-/](?P<m>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})[T ]"
+    r"(?P<t>[0-9]{2}:[0-9]{2}:[0-9]{2})$"
+)
+_TRUE = ["1", "true", "t", "yes", "y", "是", "√"]
+_FALSE = ["0", "false", "f", "no", "n", "否", "×"]
+# An identifier row is rejected for these findings; the others are warnings.
+_REJECTING = IdFinding.FORMAT | IdFinding.CHECK_CHARACTER
+
+
+@dataclass
+class RejectedRow:
+    row: int  # the row number in the file
+    values: dict[str, Any]
+    reasons: list[str]
+
+
+@dataclass
+class Checked:
+    accepted: pa.RecordBatch  # item columns, typed for the table
+    accepted_rows: pa.Array  # the file's row numbers of the accepted rows
+    rejected: list[RejectedRow] = field(default_factory=list)
+    warnings: list[tuple[int, str]] = field(default_factory=list)  # (row, message)
+
+
+def _label(item: ItemSpec) -> str:
+    return f"{item.label}（{item.name}）" if item.label else item.name
+
+
+def _calendar(values: pa.Array, pattern: str, time_format: str) -> pa.Array:
+    """Dates (and times) written 2026-1-5, 2026/01/05 or 2026-01-05T09:30:00, parsed; a day the
+    calendar does not have (30 February) is null rather than rolled over into the next month."""
+    parts = pc.extract_regex(values, pattern)
+    year, month, day = (parts.field(name) for name in ("y", "m", "d"))
+    text = pc.binary_join_element_wise(
+        year, pc.utf8_lpad(month, 2, "0"), pc.utf8_lpad(day, 2, "0"), "-"
+    )
+    if time_format:
+        text = pc.binary_join_element_wise(text, parts.field("t"), " ")
+    parsed = pc.strptime(text, format="%Y-%m-%d" + time_format, unit="us", error_is_null=True)
+
+    def padded(number: pa.Array) -> pa.Array:
+        return pc.utf8_lpad(pc.cast(number, pa.string()), 2, "0")
+
+    same_day = pc.and_(
+        pc.equal(padded(pc.month(parsed)), pc.utf8_lpad(month, 2, "0")),
+        pc.equal(padded(pc.day(parsed)), pc.utf8_lpad(day, 2, "0")),
+    )
+    return pc.if_else(pc.fill_null(same_day, False), parsed, None)
+
+
+def _typed(item: ItemSpec, values: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """The column typed for the table, and a mask of the non-empty values that are not of the
+    item's type (their typed value is null)."""
+    present = pc.is_valid(values)
+    kind = item.item_type
+    if kind == ItemType.INTEGER:
+        good = pc.match_substring_regex(values, _INTEGER)
+        typed = pc.cast(pc.if_else(good, values, None), pa.int64())
+    elif kind == ItemType.DECIMAL:
+        good = pc.match_substring_regex(values, _DECIMAL)
+        typed = pc.if_else(good, values, None)
+    elif kind == ItemType.DATE:
+        parsed = _calendar(values, _DATE, "")
+        typed = pc.cast(parsed, pa.date32())
+        good = pc.is_valid(typed)
+    elif kind == ItemType.DATETIME:
+        parsed = _calendar(values, _DATETIME, " %H:%M:%S")
+        # A date-time without a zone is the city's local time.
+        local = pc.assume_timezone(
+            parsed, settings.TIME_ZONE, ambiguous="earliest", nonexistent="earliest"
+        )
+        typed = pc.cast(local, pa.timestamp("us", tz="UTC"))
+        good = pc.is_valid(typed)
+    elif kind == ItemType.BOOLEAN:
+        lowered = pc.utf8_lower(values)
+        yes = pc.is_in(lowered, value_set=pa.array(_TRUE))
+        no = pc.is_in(lowered, value_set=pa.array(_FALSE))
+        good = pc.or_(yes, no)
+        typed = pc.if_else(good, yes, None)
+    else:
+        typed, good = values, pc.is_valid(values)
+        if item.length:
+            good = pc.less_equal(pc.utf8_length(values), item.length)
+    bad = pc.and_(present, pc.invert(pc.fill_null(good, False)))
+    return typed.cast(arrow_type(kind)), bad
+
+
+def check_batch(batch: pa.RecordBatch, items: list[ItemSpec]) -> Checked:
+    """Check every row of ``batch`` against ``items``; see the module's docstring."""
+    n = batch.num_rows
+    reasons: dict[int, list[str]] = defaultdict(list)
+    warnings: list[tuple[int, str]] = []
+    rows = batch.column(ROW) if ROW in batch.schema.names else pa.array(range(1, n + 1))
+    typed_columns = []
+
+    def reject(mask: Any, message: str) -> None:
+        for position in np.flatnonzero(np.asarray(mask, dtype=bool)):
+            reasons[int(position)].append(message)
+
+    for item in items:
+        values = (
+            batch.column(item.name)
+            if item.name in batch.schema.names
+            else pa.nulls(n, type=pa.string())
+        )
+        values = values.cast(pa.string())
+        label = _label(item)
+        if item.is_key or item.is_required:
+            missing = pc.is_null(values).to_numpy(zero_copy_only=False)
+            reject(missing, _("%(item)s is required.") % {"item": label})
+        if item.item_type in (ItemType.RIC, ItemType.USCC):
+            kind = "ric" if item.item_type == ItemType.RIC else "uscc"
+            check = (
+                identifiers.check_ric_column(values)
+                if kind == "ric"
+                else identifiers.check_uscc_column(values)
+            )
+            present = ~check.has(IdFinding.EMPTY)
+            refused = present & ((check.codes & np.uint8(_REJECTING)) != 0)
+            noted = present & ~refused & (check.codes != 0)
+            messages = check.messages()
+            for position in np.flatnonzero(refused):
+                reasons[int(position)].append(f"{label}: {messages[position]}")
+            for position in np.flatnonzero(noted):
+                warnings.append((int(rows[position].as_py()), f"{label}: {messages[position]}"))
+            typed = check.normalised.cast(pa.string())
+        else:
+            typed, bad = _typed(item, values)
+            message = (
+                _("%(item)s is longer than %(n)d characters.") % {"item": label, "n": item.length}
+                if item.item_type == ItemType.STRING and item.length
+                else _("%(item)s is not a valid %(type)s.")
+                % {"item": label, "type": ItemType(item.item_type).label}
+            )
+            reject(bad.to_numpy(zero_copy_only=False), message)
+        typed_columns.append(typed)
+
+    keep = np.ones(n, dtype=bool)
+    keep[list(reasons)] = False
+    mask = pa.array(keep)
+    accepted = pa.RecordBatch.from_arrays(
+        [pc.filter(column, mask) for column in typed_columns], names=[i.name for i in items]
+    )
+    rejected = [
+        RejectedRow(
+            row=int(rows[index].as_py()),
+            values={
+                name: batch.column(name)[index].as_py()
+                for name in batch.schema.names
+                if name != ROW
+            },
+            reasons=reasons[index],
+        )
+        for index in sorted(reasons)
+    ]
+    return Checked(accepted, pc.filter(rows, mask), rejected, warnings)
