@@ -12,6 +12,8 @@ a warning: the number may be real (ARCHITECTURE.md), so the row is kept and the 
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -190,3 +192,19 @@ def check_batch(batch: pa.RecordBatch, items: list[ItemSpec]) -> Checked:
         for index in sorted(reasons)
     ]
     return Checked(accepted, pc.filter(rows, mask), rejected, warnings)
+
+
+def rejected_rows_csv(rejected: list[RejectedRow], items: list[ItemSpec]) -> bytes:
+    """The rejected rows as the file a department downloads to correct and send again (AGG-2):
+    the row number in their file, the values as they sent them under the items' Chinese labels,
+    and the reasons. UTF-8 with a byte-order mark, so that spreadsheet programs read the
+    Chinese right."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([_("Row"), *(item.label or item.name for item in items), _("Reasons")])
+    for row in rejected:
+        values = [row.values.get(item.name) for item in items]
+        writer.writerow(
+            [row.row, *("" if v is None else v for v in values), "；".join(row.reasons)]
+        )
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")

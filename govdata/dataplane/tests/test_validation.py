@@ -4,6 +4,7 @@ the accepted rows typed so that the table takes them."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 
@@ -17,7 +18,7 @@ from govdata.catalog.testing import compile_entry, publish
 from govdata.core.identifiers import ric_with_check
 from govdata.dataplane import parsers, storage
 from govdata.dataplane.parsers import ItemSpec
-from govdata.dataplane.validation import check_batch
+from govdata.dataplane.validation import check_batch, rejected_rows_csv
 
 ITEMS = [
     ItemSpec("gmsfhm", "公民身份号码", "ric", is_key=True),
@@ -179,3 +180,15 @@ def test_dates_are_read_as_people_write_them_but_never_rolled_over():
         dt.date(2024, 2, 29),
     ]
     assert [r.row for r in checked.rejected] == [4, 5]
+
+
+def test_rejected_rows_come_back_as_a_file_to_correct_and_send_again():
+    checked = check_batch(batch(good(), good(hs="三", xm="李,四"), good(gmsfhm=None)), ITEMS)
+    data = rejected_rows_csv(checked.rejected, ITEMS)
+    assert data.startswith("\ufeff".encode())
+    # The department's own parser reads it back: labels as headers, values as sent, reasons.
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert rows[0] == ["行", *(i.label for i in ITEMS), "原因"]
+    assert [r[0] for r in rows[1:]] == ["3", "4"]
+    assert rows[1][2] == "李,四" and "整数" in rows[1][-1]
+    assert rows[2][1] == "" and "必填" in rows[2][-1]
