@@ -22,21 +22,12 @@ from .choices import (
     ShareType,
     UpdateCycle,
 )
-from .entries import MAX_ITEMS, as_flag
+from .entries import ITEM_INPUT_FIELDS, MAX_ITEMS, as_flag
 
 # --- Items pasted from a spreadsheet ----------------------------------------------------------------
 
-ITEM_COLUMNS = [
-    "name",
-    "label",
-    "item_type",
-    "length",
-    "is_key",
-    "is_required",
-    "is_personal",
-    "security_level",
-    "description",
-]
+# Pasted columns without a header row come in the order of an item's fields.
+ITEM_COLUMNS = ITEM_INPUT_FIELDS
 # Header cells people write, to the column they mean.
 HEADERS = {
     "name": "name",

@@ -55,3 +55,20 @@ class Conflict(ServiceError):
 class Unauthenticated(ServiceError):
     status = 401
     code = "unauthenticated"
+
+
+def clean_text(value: str | None, field: str, max_length: int, *, required: bool = True) -> str:
+    """A text a service takes, stripped; Invalid naming ``field`` when it is missing (and
+    required) or longer than ``max_length``."""
+    from django.utils.translation import gettext as _
+
+    value = (value or "").strip()
+    if required and not value:
+        raise Invalid(_("This field is required."), code="required", fields={field: _("Required.")})
+    if len(value) > max_length:
+        raise Invalid(
+            _("Too long."),
+            code="too_long",
+            fields={field: _("At most %(n)d characters.") % {"n": max_length}},
+        )
+    return value

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -38,3 +39,14 @@ class ApiRequest(HttpRequest):
     """The request an endpoint receives: ``auth`` is the caller the API authenticated."""
 
     auth: Any
+
+
+class TransitionOut(Schema):
+    """One step of a workflow object's history (core.TransitionRecord), as every API shows it."""
+
+    transition: str
+    from_state: str
+    to_state: str
+    actor_label: str
+    comment: str
+    at: dt.datetime

@@ -7,7 +7,7 @@ import datetime as dt
 from ninja import Field, Query, Router, Schema, Status
 
 from govdata.core.errors import NotFound
-from govdata.core.schemas import ApiRequest, IdPath, errors
+from govdata.core.schemas import ApiRequest, IdPath, TransitionOut, errors
 
 from . import queries, services
 from .actors import Actor
@@ -364,15 +364,6 @@ def revoke_api_key(request: ApiRequest, key_id: IdPath):
 
 
 # --- Account requests (ORG-4) -----------------------------------------------------------------------
-
-
-class TransitionOut(Schema):
-    transition: str
-    from_state: str
-    to_state: str
-    actor_label: str
-    comment: str
-    at: dt.datetime
 
 
 class AccountRequestOut(Schema):

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govdata.core import audit
-from govdata.core.errors import Forbidden, Invalid, NotFound, Unauthenticated
+from govdata.core.errors import Forbidden, Invalid, NotFound, Unauthenticated, clean_text
 from govdata.core.identifiers import (
     check_division_code,
     check_ric,
@@ -46,19 +46,6 @@ from .choices import (
 from .models import AccountRequest, ApiKey, Organisation, Person, RoleAssignment, SystemAccount
 
 KEY_PREFIX = "gd"
-
-
-def _clean_text(value: str, field: str, max_length: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(_("This field is required."), code="required", fields={field: _("Required.")})
-    if len(value) > max_length:
-        raise Invalid(
-            _("Too long."),
-            code="too_long",
-            fields={field: _("At most %(n)d characters.") % {"n": max_length}},
-        )
-    return value
 
 
 def _identifier_error(field: str, findings: list) -> Invalid:
@@ -85,8 +72,8 @@ def check_create_organisation(
 ) -> Organisation:
     """Add an organisation to the tree (ORG-1). The actor must manage the parent (a data
     authority over its area, or the platform admin); only the platform admin adds a root."""
-    name = _clean_text(name, "name", 200)
-    short_name = _clean_text(short_name, "short_name", 60, required=False)
+    name = clean_text(name, "name", 200)
+    short_name = clean_text(short_name, "short_name", 60, required=False)
     if kind not in OrgKind.values:
         raise Invalid(_("Unknown kind."), code="invalid_kind", fields={"kind": _("Unknown kind.")})
     if level not in Level.values:
@@ -186,7 +173,7 @@ def _check_password(password: str, person: Person | None = None) -> None:
 
 
 def _check_username(username: str) -> str:
-    username = _clean_text(username, "username", 64)
+    username = clean_text(username, "username", 64)
     if not all(c.isalnum() or c in "._-@" for c in username):
         raise Invalid(
             _("Use letters, digits and . _ - @ only."),
@@ -217,7 +204,7 @@ def check_create_staff(
     if not queries.can_manage_organisation(actor, organisation):
         raise NotFound(_("No such organisation."))
     username = _check_username(username)
-    full_name = _clean_text(full_name, "full_name", 100)
+    full_name = clean_text(full_name, "full_name", 100)
     _check_password(password)
     for role in roles:
         _check_role_grant(actor, organisation, role)
@@ -227,8 +214,8 @@ def check_create_staff(
             password=password,
             full_name=full_name,
             kind=PersonKind.STAFF,
-            email=_clean_text(email, "email", 254, required=False),
-            phone=_clean_text(phone, "phone", 20, required=False),
+            email=clean_text(email, "email", 254, required=False),
+            phone=clean_text(phone, "phone", 20, required=False),
         )
         audit.record(
             actor=actor,
@@ -336,9 +323,9 @@ def do_update_profile(
         raise Forbidden(_("Only people have a profile."))
     updates = {}
     if email is not None:
-        updates["email"] = _clean_text(email, "email", 254, required=False)
+        updates["email"] = clean_text(email, "email", 254, required=False)
     if phone is not None:
-        updates["phone"] = _clean_text(phone, "phone", 20, required=False)
+        updates["phone"] = clean_text(phone, "phone", 20, required=False)
     if updates:
         with transaction.atomic():
             Person.objects.filter(pk=person.pk).update(**updates)
@@ -396,7 +383,7 @@ def check_register_public_user(
             fields={"public_type": _("Choose the kind of user.")},
         )
     username = _check_username(username)
-    full_name = _clean_text(full_name, "full_name", 100)
+    full_name = clean_text(full_name, "full_name", 100)
     id_number = normalise(id_number)
     findings = (
         check_ric(id_number)
@@ -420,8 +407,8 @@ def check_register_public_user(
             kind=PersonKind.PUBLIC,
             public_type=public_type,
             id_number=id_number,
-            email=_clean_text(email, "email", 254, required=False),
-            phone=_clean_text(phone, "phone", 20, required=False),
+            email=clean_text(email, "email", 254, required=False),
+            phone=clean_text(phone, "phone", 20, required=False),
         )
         audit.record(
             actor=Actor.for_person(person),
@@ -480,8 +467,8 @@ def check_create_system_account(
         raise NotFound(_("No such organisation."))
     if not actor.person:
         raise Forbidden(_("System accounts are managed by people."))
-    name = _clean_text(name, "name", 100)
-    description = _clean_text(description, "description", 2000, required=False)
+    name = clean_text(name, "name", 100)
+    description = clean_text(description, "description", 2000, required=False)
     if SystemAccount.objects.filter(organisation=organisation, name=name).exists():
         raise Invalid(
             _("This organisation has a system of that name."),
@@ -559,7 +546,7 @@ def do_issue_api_key(
             code="invalid_expiry",
             fields={"expires_at": _("The expiry lies in the past.")},
         )
-    label = _clean_text(label, "label", 100, required=False)
+    label = clean_text(label, "label", 100, required=False)
     ips = _clean_ips(allowed_ips)
     prefix = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
@@ -682,13 +669,13 @@ def check_submit_account_request(
         raise NotFound(_("No such organisation."))
     if kind not in AccountRequestKind.values:
         raise Invalid(_("Unknown kind."), code="invalid_kind", fields={"kind": _("Unknown kind.")})
-    reason = _clean_text(reason, "reason", 2000)
+    reason = clean_text(reason, "reason", 2000)
     request = AccountRequest(
         organisation=organisation, kind=kind, reason=reason, requested_by=actor.person
     )
     if kind == AccountRequestKind.CREATE:
         request.username = _check_username(username)
-        request.full_name = _clean_text(full_name, "full_name", 100)
+        request.full_name = clean_text(full_name, "full_name", 100)
         request.roles = _check_requested_roles(roles or [])
     else:
         if (

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema, Status
 
 from govdata.core.errors import Forbidden, Invalid, NotFound
-from govdata.core.schemas import MAX_ID, ApiRequest, IdPath, errors
+from govdata.core.schemas import MAX_ID, ApiRequest, IdPath, TransitionOut, errors
 from govdata.orgs.actors import Actor
 from govdata.orgs.choices import OrgKind
 from govdata.orgs.models import Organisation
@@ -103,15 +103,6 @@ class SuggestionOut(Schema):
     code: str
     name: str
     provider_name: str
-
-
-class TransitionOut(Schema):
-    transition: str
-    from_state: str
-    to_state: str
-    actor_label: str
-    comment: str
-    at: dt.datetime
 
 
 class DemandDetailOut(DemandOut):

@@ -14,7 +14,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from govdata.core.errors import NotFound
-from govdata.core.schemas import MAX_ID, ApiRequest, IdPath, errors
+from govdata.core.schemas import MAX_ID, ApiRequest, IdPath, TransitionOut, errors
 from govdata.orgs.models import Organisation
 
 from .. import queries, services
@@ -111,15 +111,6 @@ class ItemOut(Schema):
     is_personal: bool
     security_level: int
     description: str
-
-
-class TransitionOut(Schema):
-    transition: str
-    from_state: str
-    to_state: str
-    actor_label: str
-    comment: str
-    at: dt.datetime
 
 
 class VersionSummaryOut(Schema):

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govdata.core import audit
-from govdata.core.errors import Conflict, Forbidden, Invalid
+from govdata.core.errors import Conflict, Forbidden, Invalid, clean_text
 from govdata.orgs.actors import Actor
 from govdata.orgs.models import Organisation
 
@@ -28,19 +28,6 @@ from ..queries_lists import ListKind
 from ..workflows_lists import demand_workflow
 
 TEXT_LIMIT = 2000
-
-
-def _text(value: str | None, field: str, limit: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(_("This field is required."), code="required", fields={field: _("Required.")})
-    if len(value) > limit:
-        raise Invalid(
-            _("Too long."),
-            code="too_long",
-            fields={field: _("At most %(n)d characters.") % {"n": limit}},
-        )
-    return value
 
 
 def precheck_demand_move(demand: Demand, name: str, actor: Actor) -> None:
@@ -76,10 +63,10 @@ def check_file_demand(
         raise Forbidden(
             _("You may not file demands for this organisation."), code="not_your_organisation"
         )
-    title = _text(title, "title", 200)
-    purpose = _text(purpose, "purpose", TEXT_LIMIT)
-    basis = _text(basis, "basis", TEXT_LIMIT)
-    description = _text(description, "description", 4000, required=False)
+    title = clean_text(title, "title", 200)
+    purpose = clean_text(purpose, "purpose", TEXT_LIMIT)
+    basis = clean_text(basis, "basis", TEXT_LIMIT)
+    description = clean_text(description, "description", 4000, required=False)
     suggested = [
         r.code
         for r in queries_lists.suggest_resources(title)
@@ -119,7 +106,7 @@ def do_meet_demand(
             code="not_published",
             fields={"resource_id": _("Not a published catalog entry.")},
         )
-    comment = _text(comment, "comment", TEXT_LIMIT, required=False)
+    comment = clean_text(comment, "comment", TEXT_LIMIT, required=False)
     return demand_workflow.transition(
         demand,
         "meet",
@@ -147,7 +134,7 @@ def check_assign_demand(
             code="invalid_responsible",
             fields={"responsible_id": _("Not a department in your area other than the requester.")},
         )
-    comment = _text(comment, "comment", TEXT_LIMIT, required=False)
+    comment = clean_text(comment, "comment", TEXT_LIMIT, required=False)
     return demand_workflow.transition(
         demand,
         "assign",
@@ -172,7 +159,7 @@ def check_answer_demand(
     grounds). A reason is required either way. The outcome, the reason and the basis are
     written with the move, in the same compare-and-set update."""
     precheck_demand_move(demand, "answer", actor)
-    answer = _text(answer, "answer", TEXT_LIMIT)
+    answer = clean_text(answer, "answer", TEXT_LIMIT)
     if can_provide:
         if legal_basis.strip():
             raise Invalid(
@@ -188,7 +175,7 @@ def check_answer_demand(
                 fields={"resource_id": _("Not an entry of the responsible department.")},
             )
     else:
-        legal_basis = _text(legal_basis, "legal_basis", TEXT_LIMIT)
+        legal_basis = clean_text(legal_basis, "legal_basis", TEXT_LIMIT)
         if resource is not None:
             raise Invalid(
                 _("A refusal names no entry."),
@@ -220,7 +207,7 @@ def check_answer_demand(
 def do_withdraw_demand(*, actor: Actor, demand: Demand, comment: str = "") -> Demand:
     """The requester withdraws a demand it no longer has; the department owes nothing more."""
     precheck_demand_move(demand, "withdraw", actor)
-    comment = _text(comment, "comment", TEXT_LIMIT, required=False)
+    comment = clean_text(comment, "comment", TEXT_LIMIT, required=False)
     return demand_workflow.transition(demand, "withdraw", actor=actor, comment=comment)
 
 
@@ -249,9 +236,9 @@ def check_create_responsibility(
             code="invalid_organisation",
             fields={"organisation_id": _("Not a department that holds data.")},
         )
-    title = _text(title, "title", 200)
-    basis = _text(basis, "basis", TEXT_LIMIT)
-    description = _text(description, "description", 4000, required=False)
+    title = clean_text(title, "title", 200)
+    basis = clean_text(basis, "basis", TEXT_LIMIT)
+    description = clean_text(description, "description", 4000, required=False)
     if due_on is not None and due_on < timezone.localdate():
         raise Invalid(
             _("The date has passed."),

@@ -23,7 +23,7 @@ from govdata.orgs.models import Organisation
 
 from .. import queries, search
 from ..choices import CLASS_DIGIT, OPEN_VERSION_STATES, ResourceClass, VersionStatus
-from ..entries import ENTRY_FIELDS, check_complete, clean_entry
+from ..entries import ENTRY_FIELDS, ITEM_INPUT_FIELDS, check_complete, clean_entry
 from ..models import CodeSequence, DataItem, Library, MaintenanceTask, Resource, ResourceVersion
 from ..workflows import maintenance_workflow, review_workflow
 
@@ -92,18 +92,7 @@ def _write_items(version: ResourceVersion, items: list[dict[str, Any]]) -> None:
 def _item_rows(version: ResourceVersion) -> list[dict[str, Any]]:
     return [
         dict(row)
-        for row in version.items.order_by("position").values(
-            "position",
-            "name",
-            "label",
-            "item_type",
-            "length",
-            "is_key",
-            "is_required",
-            "is_personal",
-            "security_level",
-            "description",
-        )
+        for row in version.items.order_by("position").values("position", *ITEM_INPUT_FIELDS)
     ]
 
 

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from govdata.core import audit
 from govdata.core import calendar as working_days
-from govdata.core.errors import Conflict, Forbidden, Invalid
+from govdata.core.errors import Conflict, Forbidden, Invalid, clean_text
 from govdata.orgs.actors import Actor
 from govdata.orgs.models import Organisation
 
@@ -36,19 +36,6 @@ LIVE_STATES = (S.PLANNED, S.IN_USE, S.UPGRADING)
 # A system registered on the platform starts as planned (new, to be accepted) or, when it ran
 # before the platform, as in use.
 REGISTER_STATES = (S.PLANNED, S.IN_USE)
-
-
-def _text(value: str | None, field: str, limit: int, *, required: bool = True) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise Invalid(_("This field is required."), code="required", fields={field: _("Required.")})
-    if len(value) > limit:
-        raise Invalid(
-            _("Too long."),
-            code="too_long",
-            fields={field: _("At most %(n)d characters.") % {"n": limit}},
-        )
-    return value
 
 
 def _check_department_side(actor: Actor, organisation: Organisation | int) -> None:
@@ -137,8 +124,8 @@ def check_register_system(
     """A department registers one of its business systems (CAT-7). Names are unique within the
     department."""
     _check_department_side(actor, organisation)
-    name = _text(name, "name", 100)
-    description = _text(description, "description", 4000, required=False)
+    name = clean_text(name, "name", 100)
+    description = clean_text(description, "description", 4000, required=False)
     if status not in REGISTER_STATES:
         raise Invalid(
             _("A system is registered as planned or in use."),
@@ -182,9 +169,9 @@ def check_update_system(
     precheck_system_move(actor, system, "update")
     updates: dict[str, Any] = {}
     if name is not None:
-        updates["name"] = _text(name, "name", 100)
+        updates["name"] = clean_text(name, "name", 100)
     if description is not None:
-        updates["description"] = _text(description, "description", 4000, required=False)
+        updates["description"] = clean_text(description, "description", 4000, required=False)
     if not updates:
         return system
     if (
@@ -214,7 +201,7 @@ def check_accept_system(
     """The data authority over the department's area accepts a new or upgraded system: refused
     unless it is ready (``queries_lists.acceptance_problems``). The system is then in use."""
     precheck_system_move(actor, system, "accept")
-    comment = _text(comment, "comment", 2000, required=False)
+    comment = clean_text(comment, "comment", 2000, required=False)
     problems = queries_lists.acceptance_problems(system)
     if problems:
         raise Conflict(
@@ -242,7 +229,7 @@ def check_upgrade_system(
     """The department starts upgrading a system in use. Every published entry it sources gets
     a maintenance task (CAT-4, A§12), and the upgraded system is accepted again (B§8)."""
     precheck_system_move(actor, system, "upgrade")
-    reason = _text(reason, "reason", 2000)
+    reason = clean_text(reason, "reason", 2000)
     with transaction.atomic():
         _move(actor, system, "upgrade", {"status": S.UPGRADING}, reason=reason)
         raise_system_upgrade_tasks(
@@ -265,7 +252,7 @@ def check_file_system_stop(
     """The department files with the authority that a system will stop, on which day and why
     (B§8). Filing again replaces the date and reason."""
     precheck_system_move(actor, system, "file_stop")
-    reason = _text(reason, "reason", 2000)
+    reason = clean_text(reason, "reason", 2000)
     earliest = earliest_stop_date()
     if planned_on < earliest:
         raise Invalid(
@@ -299,7 +286,7 @@ def check_stop_system(
     """The department marks a system stopped. A connected one only on or after its filed date;
     an unconnected one at once."""
     precheck_system_move(actor, system, "stop")
-    comment = _text(comment, "comment", 2000, required=False)
+    comment = clean_text(comment, "comment", 2000, required=False)
     if system.connected_at is not None:
         if system.stop_filed_at is None or system.stop_planned_on is None:
             raise Conflict(
