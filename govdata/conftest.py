@@ -22,6 +22,16 @@ hypothesis_settings.register_profile("govdata", deadline=None)
 hypothesis_settings.load_profile("govdata")
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _urls_loaded_before_any_frozen_time():
+    """Load the URLconf (and with it the API's schemas) once, before a test freezes time: a
+    module first imported under freezegun would build its schemas on freezegun's fake datetime,
+    which pydantic refuses — it happened when a frozen test was the first to reverse a URL."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 — the import is the point
+
+
 @pytest.fixture(autouse=True)
 def _fast_hashing_and_queue(settings, request):
     """Argon2 costs ~50 ms a hash; tests that are not about hashing use a fast one. The task
