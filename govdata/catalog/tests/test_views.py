@@ -251,6 +251,8 @@ def test_zombie_flags_show_on_the_overview_and_to_the_provider(city):
     )
     overview = as_person(city.authority_admin).get("/console/catalog/overview/").content.decode()
     assert "数据已超过更新周期 40 天" in overview and "数据超过更新周期" in overview
+    title = overview[overview.index("<title>") : overview.index("</title>")]
+    assert "<" not in title[len("<title>") :] and overview.count('id="zombie-title"') == 1
     url = f"/console/catalog/resources/{live.resource_id}/"
     assert "已被标记为僵尸目录" in as_person(city.analyst).get(url).content.decode()
     assert "已被标记为僵尸目录" not in as_person(city.outsider).get(url).content.decode()
