@@ -54,6 +54,9 @@ class ResourceTable(models.Model):
         verbose_name=_("built from version"),
     )
     last_number = models.PositiveBigIntegerField(default=0)
+    # The share of rejected rows above which a whole load is refused; None: the setting
+    # GOVDATA_DATAPLANE_MAX_ERROR_RATE.
+    max_error_rate = models.FloatField(null=True, blank=True, verbose_name=_("maximum error rate"))
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 
@@ -119,3 +122,215 @@ class Batch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id}#{self.number}"
+
+
+class LoadStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    READING = "reading", _("Reading and checking")
+    WRITING = "writing", _("Writing")
+    DONE = "done", _("Done")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Failed")
+    INTERRUPTED = "interrupted", _("Interrupted")
+
+
+# A job in one of these states is still under way (or was, when its worker stopped).
+ACTIVE_LOAD_STATES = (LoadStatus.QUEUED, LoadStatus.READING, LoadStatus.WRITING)
+
+
+class LoadJob(models.Model):
+    """One load as the people and systems who started it follow it (AGG-1): the file kept until
+    the job ends, the live progress, the loader's confidentiality declaration (AGG-7), and the
+    batch it committed. A job that ends without a batch changed nothing."""
+
+    resource = models.ForeignKey(
+        "catalog.Resource",
+        on_delete=models.PROTECT,
+        related_name="load_jobs",
+        verbose_name=_("resource"),
+    )
+    kind = models.CharField(max_length=16, choices=BatchKind.choices, verbose_name=_("kind"))
+    channel = models.CharField(
+        max_length=16, choices=BatchChannel.choices, verbose_name=_("channel")
+    )
+    status = models.CharField(
+        max_length=16,
+        choices=LoadStatus.choices,
+        default=LoadStatus.QUEUED,
+        verbose_name=_("status"),
+    )
+    actor_kind = models.CharField(max_length=32, blank=True)
+    actor_id = models.CharField(max_length=64, blank=True)
+    actor_label = models.CharField(max_length=200, blank=True, verbose_name=_("loaded by"))
+    organisation_id = models.BigIntegerField(null=True, blank=True)
+    declared_no_secret = models.BooleanField(
+        default=False, verbose_name=_("declared to hold no secret data")
+    )
+    source_name = models.CharField(max_length=255, blank=True, verbose_name=_("source"))
+    file_name = models.CharField(max_length=255, blank=True)
+    sheet = models.CharField(max_length=100, blank=True, verbose_name=_("sheet"))
+    size_bytes = models.PositiveBigIntegerField(default=0, verbose_name=_("size"))
+    checksum = models.CharField(max_length=64, blank=True, verbose_name=_("SHA-256 checksum"))
+    bytes_read = models.PositiveBigIntegerField(default=0)
+    rows_read = models.PositiveBigIntegerField(default=0, verbose_name=_("rows read"))
+    rows_accepted = models.PositiveBigIntegerField(default=0, verbose_name=_("rows accepted"))
+    rows_rejected = models.PositiveBigIntegerField(default=0, verbose_name=_("rows rejected"))
+    rows_warned = models.PositiveBigIntegerField(default=0, verbose_name=_("rows with warnings"))
+    error_code = models.CharField(max_length=32, blank=True)
+    error = models.TextField(blank=True, verbose_name=_("error"))
+    batch = models.OneToOneField(
+        Batch,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="job",
+        verbose_name=_("batch"),
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("load job")
+        verbose_name_plural = _("load jobs")
+        indexes = [models.Index(fields=["resource", "-created_at"], name="loadjob_resource_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} job {self.pk}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_LOAD_STATES
+
+    @property
+    def percent(self) -> int:
+        """How far the job is: reading counts to 90, writing to 99, done is 100."""
+        if self.status == LoadStatus.DONE:
+            return 100
+        if self.status == LoadStatus.WRITING:
+            return 95
+        if not self.size_bytes:
+            return 0
+        return min(90, int(90 * self.bytes_read / self.size_bytes))
+
+
+class RejectedRecord(models.Model):
+    """A row refused at the door, kept with its reasons so that the provider can correct it and
+    send it again (AGG-2)."""
+
+    job = models.ForeignKey(LoadJob, on_delete=models.CASCADE, related_name="rejected")
+    row = models.PositiveBigIntegerField(verbose_name=_("row"))
+    values = models.JSONField(default=dict)
+    reasons = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["job_id", "row"]
+        verbose_name = _("rejected row")
+        verbose_name_plural = _("rejected rows")
+
+    def __str__(self) -> str:
+        return f"job {self.job_id} row {self.row}"
+
+
+class ItemRule(models.Model):
+    """What a value of one data item must be beyond its type (AGG-2): one of a code list, a
+    pattern, a range. Set by the provider for its resource; checked at every load."""
+
+    resource = models.ForeignKey(
+        "catalog.Resource", on_delete=models.CASCADE, related_name="item_rules"
+    )
+    item_name = models.CharField(max_length=63, verbose_name=_("item name"))
+    codes = models.JSONField(default=list, blank=True, verbose_name=_("code list"))
+    pattern = models.CharField(max_length=200, blank=True, verbose_name=_("pattern"))
+    minimum = models.CharField(max_length=40, blank=True, verbose_name=_("minimum"))
+    maximum = models.CharField(max_length=40, blank=True, verbose_name=_("maximum"))
+    updated_at = models.DateTimeField()
+    updated_by = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["resource_id", "item_name"]
+        verbose_name = _("item rule")
+        verbose_name_plural = _("item rules")
+        constraints = [
+            models.UniqueConstraint(fields=["resource", "item_name"], name="itemrule_unique_item")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource_id}.{self.item_name}"
+
+
+class QualityReport(models.Model):
+    """The quality of a resource's data, measured after a load (AGG-3): each dimension as a
+    rate from 0 to 1 and the 0–100 score of docs/dataplane.md. ``details`` holds the figures
+    behind them (empty rate per item, duplicate keys, rule counts)."""
+
+    resource = models.ForeignKey(
+        "catalog.Resource", on_delete=models.CASCADE, related_name="quality_reports"
+    )
+    batch = models.ForeignKey(
+        Batch, null=True, blank=True, on_delete=models.SET_NULL, related_name="quality_reports"
+    )
+    measured_at = models.DateTimeField(verbose_name=_("measured at"))
+    rows = models.PositiveBigIntegerField(default=0, verbose_name=_("rows"))
+    completeness = models.FloatField(verbose_name=_("completeness"))
+    validity = models.FloatField(verbose_name=_("validity"))
+    uniqueness = models.FloatField(verbose_name=_("uniqueness"))
+    consistency = models.FloatField(verbose_name=_("consistency"))
+    timeliness = models.FloatField(verbose_name=_("timeliness"))
+    score = models.FloatField(verbose_name=_("score"))
+    details = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["resource_id", "measured_at", "id"]
+        verbose_name = _("quality report")
+        verbose_name_plural = _("quality reports")
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} {self.measured_at:%Y-%m-%d} {self.score:.0f}"
+
+
+class PullKind(models.TextChoices):
+    SQL = "sql", _("Source database (SQL)")
+    HTTP = "http", _("HTTP JSON endpoint")
+
+
+class PullSource(models.Model):
+    """Where the platform fetches a resource's data on its update cycle (AGG-1): a query on the
+    department's source database or an HTTP endpoint answering JSON. The credentials are kept
+    encrypted; they are never shown again once saved."""
+
+    resource = models.ForeignKey(
+        "catalog.Resource", on_delete=models.CASCADE, related_name="pull_sources"
+    )
+    system = models.ForeignKey(
+        "catalog.InformationSystem",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pull_sources",
+        verbose_name=_("information system"),
+    )
+    kind = models.CharField(max_length=8, choices=PullKind.choices, verbose_name=_("kind"))
+    engine = models.CharField(max_length=16, blank=True, verbose_name=_("database engine"))
+    location = models.CharField(
+        max_length=500, verbose_name=_("address"), help_text=_("host/database or URL")
+    )
+    query = models.TextField(blank=True, verbose_name=_("query"))
+    secret = models.BinaryField(blank=True, default=b"")
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
+    created_at = models.DateTimeField()
+    created_by = models.CharField(max_length=200, blank=True)
+    last_run_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last run"))
+    last_success_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last success"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+
+    class Meta:
+        ordering = ["resource_id", "id"]
+        verbose_name = _("pull source")
+        verbose_name_plural = _("pull sources")
+
+    def __str__(self) -> str:
+        return f"{self.resource_id} {self.kind} {self.location}"
