@@ -5,7 +5,8 @@ items, column by column with Arrow compute, never a Python loop over every row.
 returns the accepted rows typed as the item's table stores them (``storage.arrow_type``), the
 rejected rows with every reason in the platform's language, and the warnings of accepted rows.
 A row is rejected when a required or key item is empty, a value is not of its item's type, a
-text is longer than the item allows, or an identifier fails its format or check character. A
+text is longer than the item allows, an identifier fails its format or check character, or a
+value breaks its item's rule (``Rule``: a code list, a pattern, a range). A
 birth date or division code that looks wrong in an identifier whose check character is right is
 a warning: the number may be real (ARCHITECTURE.md), so the row is kept and the finding reported.
 """
@@ -43,6 +44,18 @@ _TRUE = ["1", "true", "t", "yes", "y", "是", "√"]
 _FALSE = ["0", "false", "f", "no", "n", "否", "×"]
 # An identifier row is rejected for these findings; the others are warnings.
 _REJECTING = IdFinding.FORMAT | IdFinding.CHECK_CHARACTER
+
+
+@dataclass(frozen=True)
+class Rule:
+    """An item's rule beyond its type (``models.ItemRule``, kept free of the ORM): the value is one
+    of ``codes``, matches ``pattern`` whole (RE2 syntax), lies within ``minimum``..``maximum``
+    (numbers, dates and date-times, written as the item's values are)."""
+
+    codes: tuple[str, ...] = ()
+    pattern: str = ""
+    minimum: str = ""
+    maximum: str = ""
 
 
 @dataclass
@@ -123,8 +136,96 @@ def _typed(item: ItemSpec, values: pa.Array) -> tuple[pa.Array, pa.Array]:
     return typed.cast(arrow_type(kind)), bad
 
 
-def check_batch(batch: pa.RecordBatch, items: list[ItemSpec]) -> Checked:
-    """Check every row of ``batch`` against ``items``; see the module's docstring."""
+def rule_problems(item: ItemSpec, rule: Rule) -> list[str]:
+    """Why a rule cannot be used for the item (empty when it can): a pattern that does not
+    compile, a bound that is not a value of the item's type, a range upside down."""
+    problems = []
+    label = _label(item)
+    if rule.pattern:
+        try:
+            pc.match_substring_regex(pa.array([""]), f"^(?:{rule.pattern})$")
+        except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+            problems.append(
+                _("The pattern of %(item)s is not a valid expression.") % {"item": label}
+            )
+    if rule.minimum or rule.maximum:
+        if item.item_type not in _RANGED:
+            problems.append(
+                _("%(item)s takes no range: only numbers and dates do.") % {"item": label}
+            )
+            return problems
+        bounds = []
+        for bound in (rule.minimum, rule.maximum):
+            if not bound:
+                bounds.append(None)
+                continue
+            typed, bad = _typed(item, pa.array([bound]))
+            if bad[0].as_py() or not typed[0].is_valid:
+                problems.append(
+                    _("%(bound)s is not a valid bound for %(item)s.")
+                    % {"bound": bound, "item": label}
+                )
+                bounds.append(None)
+            else:
+                bounds.append(_comparable(item, typed)[0].as_py())
+        low, high = bounds
+        if low is not None and high is not None and low > high:
+            problems.append(_("The range of %(item)s is upside down.") % {"item": label})
+    return problems
+
+
+_RANGED = (ItemType.INTEGER, ItemType.DECIMAL, ItemType.DATE, ItemType.DATETIME)
+
+
+def _comparable(item: ItemSpec, typed: pa.Array) -> pa.Array:
+    # Decimals stay text in the table; they are compared as numbers.
+    if item.item_type == ItemType.DECIMAL:
+        return pc.cast(typed, pa.float64())
+    return typed
+
+
+def _rule_failures(item: ItemSpec, rule: Rule, values: pa.Array, typed: pa.Array) -> list[Any]:
+    """(mask, message) pairs of the rule's failures among the present values of a column."""
+    label = _label(item)
+    present = pc.is_valid(values)
+    failures: list[Any] = []
+    if rule.codes:
+        outside = pc.invert(pc.is_in(values, value_set=pa.array(list(rule.codes), pa.string())))
+        failures.append(
+            (
+                pc.and_(present, outside),
+                _("%(item)s is not in its code list.") % {"item": label},
+            )
+        )
+    if rule.pattern:
+        matches = pc.match_substring_regex(values, f"^(?:{rule.pattern})$")
+        failures.append(
+            (
+                pc.and_(present, pc.invert(pc.fill_null(matches, False))),
+                _("%(item)s does not match its pattern.") % {"item": label},
+            )
+        )
+    if item.item_type in _RANGED and (rule.minimum or rule.maximum):
+        comparable = _comparable(item, typed)
+        for bound, compare, message in (
+            (rule.minimum, pc.less, _("%(item)s is below %(bound)s.")),
+            (rule.maximum, pc.greater, _("%(item)s is above %(bound)s.")),
+        ):
+            if not bound:
+                continue
+            limit = _comparable(item, _typed(item, pa.array([bound]))[0])[0]
+            if not limit.is_valid:
+                continue
+            outside = pc.fill_null(compare(comparable, limit), False)
+            failures.append((outside, message % {"item": label, "bound": bound}))
+    return failures
+
+
+def check_batch(
+    batch: pa.RecordBatch, items: list[ItemSpec], rules: dict[str, Rule] | None = None
+) -> Checked:
+    """Check every row of ``batch`` against ``items`` and their ``rules`` (by item name); see the
+    module's docstring."""
     n = batch.num_rows
     reasons: dict[int, list[str]] = defaultdict(list)
     warnings: list[tuple[int, str]] = []
@@ -171,6 +272,10 @@ def check_batch(batch: pa.RecordBatch, items: list[ItemSpec]) -> Checked:
                 % {"item": label, "type": ItemType(item.item_type).label}
             )
             reject(bad.to_numpy(zero_copy_only=False), message)
+        rule = (rules or {}).get(item.name)
+        if rule is not None:
+            for mask, failure in _rule_failures(item, rule, values, typed):
+                reject(mask.to_numpy(zero_copy_only=False), failure)
         typed_columns.append(typed)
 
     keep = np.ones(n, dtype=bool)

@@ -18,7 +18,7 @@ from govdata.catalog.testing import compile_entry, publish
 from govdata.core.identifiers import ric_with_check
 from govdata.dataplane import parsers, storage
 from govdata.dataplane.parsers import ItemSpec
-from govdata.dataplane.validation import check_batch, rejected_rows_csv
+from govdata.dataplane.validation import Rule, check_batch, rejected_rows_csv, rule_problems
 
 ITEMS = [
     ItemSpec("gmsfhm", "公民身份号码", "ric", is_key=True),
@@ -192,3 +192,72 @@ def test_rejected_rows_come_back_as_a_file_to_correct_and_send_again():
     assert [r[0] for r in rows[1:]] == ["3", "4"]
     assert rows[1][2] == "李,四" and "整数" in rows[1][-1]
     assert rows[2][1] == "" and "必填" in rows[2][-1]
+
+
+# --- rules beyond the type: code lists, patterns, ranges ----------------------------------------
+
+
+def test_a_code_list_refuses_values_outside_it_and_names_the_item():
+    rules = {"xm": Rule(codes=("张三", "李四"))}
+    checked = check_batch(batch(good(), good(xm="王五"), good(xm="李四")), ITEMS, rules)
+    assert checked.accepted.num_rows == 2
+    [rejected] = checked.rejected
+    assert rejected.row == 3
+    assert rejected.reasons == ["姓名（xm）不在其代码表中。"]
+
+
+def test_a_pattern_must_match_the_whole_value():
+    rules = {"xm": Rule(pattern="张.")}
+    checked = check_batch(batch(good(), good(xm="张三丰"), good(xm="小张三")), ITEMS, rules)
+    assert [r.row for r in checked.rejected] == [3, 4]
+    assert "模式" in checked.rejected[0].reasons[0]
+
+
+def test_ranges_compare_numbers_decimals_and_dates_by_value():
+    rules = {
+        "hs": Rule(minimum="1", maximum="10"),
+        "je": Rule(maximum="100"),
+        "csrq": Rule(minimum="1900-01-01", maximum="2026-12-31"),
+    }
+    rows = [
+        good(),
+        good(hs="0"),
+        good(hs="11"),
+        good(je="99.99"),
+        good(je="100.01"),
+        good(csrq="1899/12/31"),
+        good(hs=None, je=None, csrq=None),  # empty values are for required items to refuse
+    ]
+    checked = check_batch(batch(*rows), ITEMS, rules)
+    reasons = {r.row: r.reasons for r in checked.rejected}
+    assert sorted(reasons) == [3, 4, 6, 7]
+    assert reasons[3] == ["户数（hs）低于1。"]
+    assert reasons[4] == ["户数（hs）高于10。"]
+    assert reasons[6] == ["金额（je）高于100。"]
+
+
+def test_every_broken_rule_of_a_row_is_named():
+    rules = {"xm": Rule(codes=("张三",), pattern="张."), "hs": Rule(maximum="5")}
+    checked = check_batch(batch(good(xm="王五", hs="9")), ITEMS, rules)
+    assert len(checked.rejected[0].reasons) == 3
+
+
+@pytest.mark.parametrize(
+    ("item", "rule", "fragment"),
+    [
+        (ITEMS[1], Rule(pattern="(unclosed"), "不是有效的表达式"),
+        (ITEMS[1], Rule(minimum="1"), "没有取值范围"),
+        (ITEMS[2], Rule(minimum="one"), "的有效界限"),
+        (ITEMS[4], Rule(minimum="2026-02-30"), "的有效界限"),
+        (ITEMS[2], Rule(minimum="10", maximum="1"), "上下颠倒"),
+        (ITEMS[3], Rule(minimum="10.5", maximum="9"), "上下颠倒"),
+    ],
+)
+def test_a_rule_that_cannot_work_is_refused_with_its_reason(item, rule, fragment):
+    [problem] = rule_problems(item, rule)
+    assert fragment in problem
+
+
+def test_a_rule_that_can_work_has_no_problems():
+    assert rule_problems(ITEMS[2], Rule(minimum="1", maximum="10")) == []
+    assert rule_problems(ITEMS[1], Rule(codes=("a",), pattern="[a-z]+")) == []
