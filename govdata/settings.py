@@ -237,6 +237,14 @@ CATALOG_ACCEPTANCE_NEEDS_CONNECTION: bool | None = (
 # CAT-8: results per page of catalog search, and the most a caller may ask for.
 CATALOG_SEARCH_PAGE = env_int("GOVDATA_CATALOG_SEARCH_PAGE", 20)
 
+# The data plane (AGG-1, AGG-2): the largest file a load takes, the share of rejected rows above
+# which a whole load is refused (a resource may set its own), where uploads wait for their job,
+# and after how many minutes without a sign of life a running load counts as interrupted.
+DATAPLANE_MAX_UPLOAD_MB = env_int("GOVDATA_DATAPLANE_MAX_UPLOAD_MB", 1024)
+DATAPLANE_MAX_ERROR_RATE = float(env("GOVDATA_DATAPLANE_MAX_ERROR_RATE", "0.05"))
+DATAPLANE_UPLOAD_DIR = Path(env("GOVDATA_DATAPLANE_UPLOAD_DIR", str(VAR_DIR / "uploads")))
+DATAPLANE_STALE_MINUTES = env_int("GOVDATA_DATAPLANE_STALE_MINUTES", 10)
+
 PLATFORM_NAME = _("City Government Data Platform")
 # The function that gives the actor of a page request (core's pages ask it; orgs answers).
 ACTOR_RESOLVER = "govdata.orgs.auth.actor_of"

@@ -9,3 +9,6 @@ class DataplaneConfig(AppConfig):
     # CAT-7: whether the data plane's channels connect information systems yet (they set
     # InformationSystem.connected_at); the catalog's acceptance rule asks this.
     connects_systems = False
+
+    def ready(self) -> None:
+        from . import tasks  # noqa: F401  (registers the load jobs with the queue)

@@ -1,0 +1,729 @@
+"""Loads: how a department's data gets into the platform (AGG-1, AGG-2, AGG-7).
+
+A load starts as a ``LoadJob`` — from an upload in the console or the API, a push from a
+department's system, or a scheduled pull — and runs on the task queue:
+
+1. *start* (in the request): the permission check, the loader's declaration that the data holds
+   nothing secret, the file kept under ``DATAPLANE_UPLOAD_DIR`` with its size and SHA-256;
+2. *reading and checking* (in the worker): the file parsed and checked batch by batch, progress
+   committed after each batch, rejected rows kept with their reasons, the accepted rows spooled
+   to an Arrow file on disk — nothing touches the resource's table yet;
+3. *writing*: the spooled rows diffed and written by ``storage`` in one transaction, in which the
+   job is also marked done. A load whose share of rejected rows passes the resource's threshold,
+   or which breaks, writes nothing.
+
+A worker that dies mid-way leaves its transaction uncommitted, so the previous state stands; the
+job is found by ``sweep_interrupted`` and may be run again from the kept file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import io
+import json
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+import pyarrow as pa
+from django.conf import settings
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from govdata.catalog import queries as catalog_queries
+from govdata.catalog.choices import Sensitivity
+from govdata.catalog.models import Resource
+from govdata.core import audit
+from govdata.core.actors import ActorRef
+from govdata.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from govdata.orgs.actors import Actor
+
+from . import parsers, storage
+from .models import (
+    ACTIVE_LOAD_STATES,
+    BatchChannel,
+    BatchKind,
+    ItemRule,
+    LoadJob,
+    LoadStatus,
+    RejectedRecord,
+    ResourceTable,
+)
+from .validation import Checked, Rule, check_batch
+
+logger = logging.getLogger(__name__)
+
+# Loads refused early: once this many rows are rejected and the share so far is above the
+# threshold, reading stops (a wrong file should not fill the rejected-row store).
+REJECTED_EARLY_STOP = 100_000
+_COPY_CHUNK = 1 << 20
+
+
+# --- Who may load and read ------------------------------------------------------------------------
+
+
+def may_load(actor: Actor, resource: Resource) -> bool:
+    """The provider's compiling staff and its registered systems load a published entry's data."""
+    return resource.live_version_id is not None and catalog_queries.can_compile(
+        actor, resource.provider
+    )
+
+
+def may_read_data(actor: Actor, resource: Resource) -> bool:
+    """The gathered rows, batches and jobs are read by the provider's own people and systems and
+    by those who oversee its area; other departments read them through sharing, later."""
+    return resource.live_version_id is not None and (
+        catalog_queries.can_compile(actor, resource.provider)
+        or catalog_queries.may_see_unpublished(actor, resource)
+    )
+
+
+def access_resource(actor: Actor, resource_id: int, *, load: bool = False) -> Resource:
+    """The resource, if the actor may read its data (and load it, with ``load``); the same
+    ``NotFound`` for a missing resource and one the actor may not read."""
+    resource = (
+        Resource.objects.select_related("provider", "live_version").filter(pk=resource_id).first()
+    )
+    if resource is None or not may_read_data(actor, resource):
+        raise NotFound(_("No such catalog entry."))
+    if load and not may_load(actor, resource):
+        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    return resource
+
+
+def access_job(actor: Actor, job_id: int) -> LoadJob:
+    job = LoadJob.objects.select_related("resource", "batch").filter(pk=job_id).first()
+    if job is None or not may_read_data(actor, job.resource):
+        raise NotFound(_("No such load."))
+    return job
+
+
+# --- What a load checks against ------------------------------------------------------------------
+
+
+def item_specs(resource: Resource) -> list[parsers.ItemSpec]:
+    """The live version's data items as the parser and the checks see them."""
+    version = resource.live_version
+    if version is None:
+        return []
+    return [
+        parsers.ItemSpec(
+            name=item.name,
+            label=item.label,
+            item_type=item.item_type,
+            is_key=item.is_key,
+            is_required=item.is_required,
+            length=item.length,
+        )
+        for item in version.items.order_by("position")
+    ]
+
+
+def rules_of(resource: Resource) -> dict[str, Rule]:
+    return {
+        rule.item_name: Rule(
+            codes=tuple(rule.codes or ()),
+            pattern=rule.pattern,
+            minimum=rule.minimum,
+            maximum=rule.maximum,
+        )
+        for rule in ItemRule.objects.filter(resource=resource)
+    }
+
+
+def max_error_rate(resource: Resource) -> float:
+    table = storage.table_of(resource)
+    if table is not None and table.max_error_rate is not None:
+        return table.max_error_rate
+    return float(settings.DATAPLANE_MAX_ERROR_RATE)
+
+
+def max_upload_bytes() -> int:
+    return int(settings.DATAPLANE_MAX_UPLOAD_MB) * 1024 * 1024
+
+
+def _refuse_secret(resource: Resource) -> None:
+    """AGG-7: secret data never enters the platform, whatever the loader declares."""
+    version = resource.live_version
+    if version is not None and version.sensitivity == Sensitivity.SECRET:
+        raise Invalid(
+            _("This entry is classified secret: its data cannot be loaded into the platform."),
+            code="secret",
+        )
+
+
+def _require_declaration(declared_no_secret: bool) -> None:
+    if not declared_no_secret:
+        raise Invalid(
+            _("Every load carries the loader's declaration that the data holds no secret data."),
+            code="declaration_required",
+        )
+
+
+# --- Starting a load -----------------------------------------------------------------------------
+
+
+@dataclass
+class Stored:
+    name: str
+    size: int
+    checksum: str
+
+
+def _upload_dir() -> Path:
+    path = Path(settings.DATAPLANE_UPLOAD_DIR)
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def job_path(job: LoadJob) -> Path:
+    return _upload_dir() / job.file_name
+
+
+def _store(stream: IO[bytes], suffix: str) -> Stored:
+    """Copy the incoming file into the upload directory, refusing it as soon as it passes the
+    limit; its SHA-256 is taken on the way."""
+    name = f"{uuid.uuid4().hex}{suffix}"
+    target = _upload_dir() / name
+    digest = hashlib.sha256()
+    size = 0
+    limit = max_upload_bytes()
+    try:
+        with target.open("wb") as out:
+            while chunk := stream.read(_COPY_CHUNK):
+                size += len(chunk)
+                if size > limit:
+                    raise Invalid(
+                        _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)},
+                        code="too_large",
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        target.unlink(missing_ok=True)
+        raise
+    return Stored(name, size, digest.hexdigest())
+
+
+def _suffix(file_name: str) -> str:
+    suffix = Path(file_name).suffix.lower()
+    return suffix if suffix in (".csv", ".txt", ".tsv", ".xlsx", ".json", ".ndjson") else ""
+
+
+def _actor_fields(actor: Actor) -> dict[str, Any]:
+    ref = actor.audit_ref()
+    return {
+        "actor_kind": ref.kind,
+        "actor_id": ref.id,
+        "actor_label": ref.label,
+        "organisation_id": ref.organisation_id,
+    }
+
+
+def _precheck(actor: Actor, resource: Resource, declared_no_secret: bool) -> None:
+    if not may_load(actor, resource):
+        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    _refuse_secret(resource)
+    _require_declaration(declared_no_secret)
+    if not item_specs(resource):
+        raise Invalid(
+            _("This entry has no data items, so it has no table to load into."),
+            code="no_items",
+        )
+
+
+def _create_job(
+    actor: Actor,
+    resource: Resource,
+    stored: Stored,
+    *,
+    kind: str,
+    channel: str,
+    source_name: str,
+    sheet: str = "",
+) -> LoadJob:
+    with transaction.atomic():
+        job = LoadJob.objects.create(
+            resource=resource,
+            kind=kind,
+            channel=channel,
+            declared_no_secret=True,
+            source_name=source_name[:255],
+            file_name=stored.name,
+            sheet=sheet[:100],
+            size_bytes=stored.size,
+            checksum=stored.checksum,
+            created_at=timezone.now(),
+            **_actor_fields(actor),
+        )
+        audit.record(
+            actor=actor,
+            action="dataplane.load.start",
+            object_type="dataplane.loadjob",
+            object_id=job.pk,
+            details={
+                "resource": resource.code,
+                "channel": channel,
+                "kind": kind,
+                "source": job.source_name,
+                "size": stored.size,
+                "checksum": stored.checksum,
+                "declared_no_secret": True,
+            },
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    return job
+
+
+def _enqueue(job_id: int) -> None:
+    from .tasks import run_load
+
+    run_load(job_id)
+
+
+def start_upload(
+    actor: Actor,
+    resource: Resource,
+    stream: IO[bytes],
+    *,
+    file_name: str,
+    declared_no_secret: bool,
+    sheet: str = "",
+    channel: str = BatchChannel.UPLOAD,
+) -> LoadJob:
+    """A full load of an uploaded file (CSV, Excel, JSON, NDJSON), queued as a job."""
+    _precheck(actor, resource, declared_no_secret)
+    stored = _store(stream, _suffix(file_name))
+    return _create_job(
+        actor,
+        resource,
+        stored,
+        kind=BatchKind.FULL,
+        channel=channel,
+        source_name=Path(file_name).name,
+        sheet=sheet,
+    )
+
+
+def start_push(
+    actor: Actor,
+    resource: Resource,
+    *,
+    rows: list[dict[str, Any]],
+    deletes: list[dict[str, Any]] | None,
+    full: bool,
+    declared_no_secret: bool,
+    source_name: str = "",
+) -> LoadJob:
+    """A push from a department's system: a full load, or a change set of upserts and deletes by
+    key. The rows are kept as NDJSON (and the deletes beside them) for the job."""
+    _precheck(actor, resource, declared_no_secret)
+    specs = item_specs(resource)
+    key = [s.name for s in specs if s.is_key]
+    deletes = deletes or []
+    if full and deletes:
+        raise Invalid(
+            _("A full load names no deletes: what it leaves out is deleted."), code="deletes"
+        )
+    if not full and not rows and not deletes:
+        raise Invalid(_("The change set is empty."), code="empty")
+    for index, item in enumerate(deletes):
+        if not isinstance(item, dict) or any(
+            not isinstance(item.get(k), str | int) or str(item.get(k)).strip() == "" for k in key
+        ):
+            raise Invalid(
+                _("Delete %(n)d does not give every key item (%(key)s).")
+                % {"n": index + 1, "key": ", ".join(key)},
+                code="bad_delete",
+            )
+    lines = b"".join(
+        json.dumps(row, ensure_ascii=False, default=str).encode() + b"\n" for row in rows
+    )
+    stored = _store(io.BytesIO(lines), ".ndjson")
+    if deletes:
+        sidecar = _upload_dir() / f"{stored.name}.deletes.json"
+        sidecar.write_text(
+            json.dumps([{k: str(d[k]).strip() for k in key} for d in deletes], ensure_ascii=False)
+        )
+    return _create_job(
+        actor,
+        resource,
+        stored,
+        kind=BatchKind.FULL if full else BatchKind.CHANGES,
+        channel=BatchChannel.PUSH,
+        source_name=source_name or (actor.label if actor else ""),
+    )
+
+
+def retry(actor: Actor, job: LoadJob) -> LoadJob:
+    """Run an interrupted or failed load again from its kept file."""
+    if not may_load(actor, job.resource):
+        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    if job.status not in (LoadStatus.INTERRUPTED, LoadStatus.FAILED):
+        raise Conflict(
+            _("Only an interrupted or failed load can be run again."), code="not_retryable"
+        )
+    if not job_path(job).exists():
+        raise Conflict(
+            _("The file of this load is no longer kept; upload it again."), code="no_file"
+        )
+    with transaction.atomic():
+        moved = LoadJob.objects.filter(pk=job.pk, status=job.status).update(
+            status=LoadStatus.QUEUED, error="", error_code="", heartbeat_at=timezone.now()
+        )
+        if not moved:
+            raise Conflict(_("The load changed meanwhile; reload the page."), code="stale")
+        audit.record(
+            actor=actor,
+            action="dataplane.load.retry",
+            object_type="dataplane.loadjob",
+            object_id=job.pk,
+            details={"resource": job.resource.code, "was": job.status},
+        )
+        transaction.on_commit(lambda: _enqueue(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+# --- Running a load (the worker) -----------------------------------------------------------------
+
+
+class _Refused(Exception):
+    """The load stops with nothing written; ``code`` and the message say why."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+class _Counting:
+    """The kept file, read through a counter so that progress can be told in bytes."""
+
+    def __init__(self, stream: BinaryIO, name: str):
+        self.stream = stream
+        self.name = name
+        self.count = 0
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        self.count += len(data)
+        return data
+
+
+def _job_actor(job: LoadJob) -> ActorRef:
+    return ActorRef(
+        kind=job.actor_kind or "platform",
+        id=job.actor_id,
+        label=job.actor_label,
+        organisation_id=job.organisation_id,
+    )
+
+
+def _progress(job: LoadJob, **fields: Any) -> None:
+    """Commit the job's progress at once (outside any load transaction) so that the page and
+    the API see it move."""
+    fields["heartbeat_at"] = timezone.now()
+    for name, value in fields.items():
+        setattr(job, name, value)
+    LoadJob.objects.filter(pk=job.pk).update(**fields)
+
+
+def _checked_batches(
+    upload: parsers.Upload, specs: list[parsers.ItemSpec], rules: dict[str, Rule]
+) -> Iterator[Checked]:
+    for batch in upload.batches():
+        yield check_batch(batch, specs, rules)
+
+
+def _keep_rejected(job: LoadJob, checked: Checked | None, errors: list[Any]) -> None:
+    records = [
+        RejectedRecord(job=job, row=error.row, values={}, reasons=[error.message])
+        for error in errors
+    ]
+    if checked is not None:
+        records += [
+            RejectedRecord(job=job, row=r.row, values=r.values, reasons=r.reasons)
+            for r in checked.rejected
+        ]
+    RejectedRecord.objects.bulk_create(records, batch_size=2000)
+
+
+def _read_and_check(job: LoadJob, spool: Path) -> tuple[int, int, int]:
+    """Parse and check the kept file, spooling accepted rows; (read, accepted, rejected)."""
+    resource = job.resource
+    specs = item_specs(resource)
+    rules = rules_of(resource)
+    threshold = max_error_rate(resource)
+    schema = storage.Layout.of(storage.ensure_table(resource)).schema()
+    read = accepted = rejected = warned = rejected_checked = 0
+    with (
+        job_path(job).open("rb") as raw,
+        pa.OSFile(str(spool), "wb") as sink,
+        pa.ipc.new_file(sink, schema) as writer,
+    ):
+        source = _Counting(raw, job.file_name)
+        upload = parsers.open_upload(
+            source,  # type: ignore[arg-type]
+            items=specs,
+            max_bytes=max_upload_bytes(),
+            sheet=job.sheet or None,
+        )
+        errors_seen = 0  # parser errors kept in detail so far (the parser details the first 1000)
+        for checked in _checked_batches(upload, specs, rules):
+            new_errors = upload.row_errors[errors_seen:]
+            errors_seen = len(upload.row_errors)
+            _keep_rejected(job, checked, new_errors)
+            rejected_checked += len(checked.rejected)
+            read = upload.rows_read + upload.row_error_count
+            rejected = upload.row_error_count + rejected_checked
+            accepted += checked.accepted.num_rows
+            warned += len({row for row, _message in checked.warnings})
+            if checked.accepted.num_rows:
+                writer.write_batch(_as_schema(checked.accepted, schema))
+            _progress(
+                job,
+                bytes_read=source.count,
+                rows_read=read,
+                rows_accepted=accepted,
+                rows_rejected=rejected,
+                rows_warned=warned,
+            )
+            if rejected >= REJECTED_EARLY_STOP and rejected > threshold * read:
+                raise _Refused(_too_many(rejected, read, threshold), "error_rate")
+        # Rows the parser skipped after the last batch (a broken last line) count too.
+        _keep_rejected(job, None, upload.row_errors[errors_seen:])
+        read = upload.rows_read + upload.row_error_count
+        rejected = upload.row_error_count + rejected_checked
+    _progress(job, bytes_read=job.size_bytes, rows_read=read, rows_rejected=rejected)
+    if read and rejected > threshold * read:
+        raise _Refused(_too_many(rejected, read, threshold), "error_rate")
+    return read, accepted, rejected
+
+
+def _too_many(rejected: int, read: int, threshold: float) -> str:
+    return _(
+        "%(rejected)d of %(read)d rows were rejected (%(rate).1f%%), more than the %(limit).1f%% "
+        "this resource allows: nothing was loaded. Correct the rejected rows and load again."
+    ) % {
+        "rejected": rejected,
+        "read": read,
+        "rate": 100 * rejected / read,
+        "limit": 100 * threshold,
+    }
+
+
+def _as_schema(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    arrays = []
+    for target in schema:
+        index = batch.schema.get_field_index(target.name)
+        arrays.append(
+            pa.nulls(batch.num_rows, target.type)
+            if index < 0
+            else batch.column(index).cast(target.type)
+        )
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _spooled(spool: Path) -> Iterator[pa.RecordBatch]:
+    with pa.memory_map(str(spool)) as source:
+        reader = pa.ipc.open_file(source)
+        for index in range(reader.num_record_batches):
+            yield reader.get_batch(index)
+
+
+def _deletes_of(job: LoadJob) -> list[dict[str, Any]] | None:
+    sidecar = _upload_dir() / f"{job.file_name}.deletes.json"
+    if job.kind != BatchKind.CHANGES:
+        return None
+    return json.loads(sidecar.read_text()) if sidecar.exists() else []
+
+
+def _claim(job_id: int) -> LoadJob | None:
+    """Take a queued job (compare-and-set: two workers never run the same job)."""
+    now = timezone.now()
+    taken = LoadJob.objects.filter(pk=job_id, status=LoadStatus.QUEUED).update(
+        status=LoadStatus.READING, started_at=now, heartbeat_at=now, bytes_read=0
+    )
+    if not taken:
+        return None
+    job = LoadJob.objects.select_related("resource", "resource__live_version").get(pk=job_id)
+    LoadJob.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
+    # A job run again starts its rejected rows afresh.
+    RejectedRecord.objects.filter(job=job).delete()
+    return job
+
+
+def run_job(job_id: int) -> LoadJob | None:
+    """Run a queued load to its end; the worker's entry point. Never raises for a bad file:
+    the job records why it was refused."""
+    job = _claim(job_id)
+    if job is None:
+        return None
+    spool = _upload_dir() / f"{job.file_name}.arrow"
+    try:
+        if (
+            job.channel == BatchChannel.PUSH
+            and job.kind == BatchKind.CHANGES
+            and not job.size_bytes
+        ):
+            accepted = rejected = 0
+            with pa.OSFile(str(spool), "wb") as sink:
+                pa.ipc.new_file(
+                    sink, storage.Layout.of(storage.ensure_table(job.resource)).schema()
+                ).close()
+        else:
+            _read, accepted, rejected = _read_and_check(job, spool)
+        if job.kind == BatchKind.FULL and not accepted:
+            raise _Refused(
+                _(
+                    "No row of the file was accepted: a full load of nothing would delete every row."
+                ),
+                "empty",
+            )
+        _progress(job, status=LoadStatus.WRITING)
+        _write(job, spool, rejected)
+    except _Refused as refused:
+        _finish(job, LoadStatus.REFUSED, code=refused.code, error=str(refused))
+    except ServiceError as error:
+        _finish(job, LoadStatus.REFUSED, code=error.code, error=str(error))
+    except Exception as error:
+        logger.exception("load job %s failed", job.pk)
+        _finish(job, LoadStatus.FAILED, code="failed", error=f"{type(error).__name__}: {error}")
+    finally:
+        spool.unlink(missing_ok=True)
+    job.refresh_from_db()
+    if job.status == LoadStatus.DONE:
+        _after_load(job)
+    return job
+
+
+def _write(job: LoadJob, spool: Path, rejected: int) -> None:
+    actor = _job_actor(job)
+    deletes = _deletes_of(job)
+    with transaction.atomic():
+        if deletes is None:
+            batch = storage.load_full(
+                job.resource,
+                _spooled(spool),
+                actor=actor,
+                channel=job.channel,
+                source_name=job.source_name,
+                checksum=job.checksum,
+                rejected=rejected,
+            )
+        else:
+            batch = storage.apply_changes(
+                job.resource,
+                _spooled(spool),
+                deletes,
+                actor=actor,
+                channel=job.channel,
+                source_name=job.source_name,
+                checksum=job.checksum,
+                rejected=rejected,
+            )
+        # Marked done in the load's own transaction: a committed batch always has its job done.
+        LoadJob.objects.filter(pk=job.pk).update(
+            status=LoadStatus.DONE, batch=batch, finished_at=timezone.now()
+        )
+    _discard_files(job)
+
+
+def _finish(job: LoadJob, status: str, *, code: str, error: str) -> None:
+    LoadJob.objects.filter(pk=job.pk).update(
+        status=status, error_code=code[:32], error=error[:4000], finished_at=timezone.now()
+    )
+    if status == LoadStatus.REFUSED:
+        # A refused file will not be run again: the provider corrects it and loads anew.
+        _discard_files(job)
+    with contextlib.suppress(DatabaseError):
+        audit.record(
+            actor=_job_actor(job),
+            action=f"dataplane.load.{status}",
+            object_type="dataplane.loadjob",
+            object_id=job.pk,
+            details={"resource": job.resource.code, "code": code, "error": error[:500]},
+        )
+
+
+def _discard_files(job: LoadJob) -> None:
+    job_path(job).unlink(missing_ok=True)
+    (_upload_dir() / f"{job.file_name}.deletes.json").unlink(missing_ok=True)
+
+
+def _after_load(job: LoadJob) -> None:
+    """What follows a committed load, each in its own transaction: a failure here is logged
+    and never undoes the load."""
+    try:
+        from . import quality
+
+        quality.measure(
+            job.resource,
+            batch=job.batch,
+            rows_read=job.rows_read,
+            rows_rejected=job.rows_rejected,
+        )
+    except ImportError:
+        pass
+    except Exception:
+        logger.exception("quality of load job %s could not be measured", job.pk)
+
+
+# --- Interrupted loads ---------------------------------------------------------------------------
+
+
+def sweep_interrupted(now: dt.datetime | None = None) -> int:
+    """Mark loads whose worker stopped as interrupted. A load still writing holds the lock on
+    its resource's table row, so a slow but living load is never taken for a dead one."""
+    now = now or timezone.now()
+    stale = now - dt.timedelta(minutes=settings.DATAPLANE_STALE_MINUTES)
+    marked = 0
+    candidates = LoadJob.objects.filter(status__in=ACTIVE_LOAD_STATES, heartbeat_at__lt=stale)
+    for job in candidates.select_related("resource"):
+        try:
+            with transaction.atomic():
+                if connection.vendor == "postgresql":
+                    locked = (
+                        ResourceTable.objects.select_for_update(skip_locked=True)
+                        .filter(resource_id=job.resource_id)
+                        .exists()
+                    )
+                    has_table = ResourceTable.objects.filter(resource_id=job.resource_id).exists()
+                    if has_table and not locked:
+                        continue  # a living load holds it
+                moved = LoadJob.objects.filter(
+                    pk=job.pk, status=job.status, heartbeat_at__lt=stale
+                ).update(
+                    status=LoadStatus.INTERRUPTED,
+                    error_code="interrupted",
+                    error=_("The load stopped before it ended; nothing was written. Run it again."),
+                )
+                if moved:
+                    marked += 1
+                    audit.record(
+                        actor=ActorRef.platform("dataplane.sweep_interrupted"),
+                        action="dataplane.load.interrupted",
+                        object_type="dataplane.loadjob",
+                        object_id=job.pk,
+                        details={"resource": job.resource.code, "was": job.status},
+                    )
+        except DatabaseError:
+            logger.warning("load job %s: could not check whether it still runs", job.pk)
+    return marked
+
+
+# --- Rules and threshold -------------------------------------------------------------------------
+
+
+def rejected_csv(job: LoadJob) -> bytes:
+    """The rejected rows of a load as the file to correct and send again (AGG-2)."""
+    from .validation import RejectedRow, rejected_rows_csv
+
+    rows = [RejectedRow(row=r.row, values=r.values, reasons=r.reasons) for r in job.rejected.all()]
+    return rejected_rows_csv(rows, item_specs(job.resource))
