@@ -73,6 +73,7 @@ MIDDLEWARE = [
     "govdata.core.middleware.ChineseFirstLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "govdata.core.middleware.ApiTextGuardMiddleware",
+    "govdata.dataplane.middleware.UploadLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

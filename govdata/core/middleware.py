@@ -68,4 +68,8 @@ class ApiTextGuardMiddleware:
             return False
         if not length or length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE:
             return False
+        # An uploaded file holds any bytes; the endpoints taking files check their text fields.
+        content_type = request.META.get("CONTENT_TYPE", "").split(";")[0].strip().lower()
+        if content_type == "multipart/form-data":
+            return False
         return bool(_BAD_JSON_TEXT.search(request.body))

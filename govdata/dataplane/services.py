@@ -55,7 +55,7 @@ from .models import (
     RejectedRecord,
     ResourceTable,
 )
-from .validation import Checked, Rule, check_batch
+from .validation import Checked, Rule, check_batch, rule_problems
 
 logger = logging.getLogger(__name__)
 
@@ -216,6 +216,12 @@ def _suffix(file_name: str) -> str:
     return suffix if suffix in (".csv", ".txt", ".tsv", ".xlsx", ".json", ".ndjson") else ""
 
 
+def _storable(text: str, limit: int) -> str:
+    """A name from a multipart form (file name, sheet) as every database stores it: without NUL
+    or lone surrogates, cut to the column."""
+    return "".join(c for c in text if c != "\x00" and not "\ud800" <= c <= "\udfff")[:limit]
+
+
 def _actor_fields(actor: Actor) -> dict[str, Any]:
     ref = actor.audit_ref()
     return {
@@ -254,9 +260,9 @@ def _create_job(
             kind=kind,
             channel=channel,
             declared_no_secret=True,
-            source_name=source_name[:255],
+            source_name=_storable(source_name, 255),
             file_name=stored.name,
-            sheet=sheet[:100],
+            sheet=_storable(sheet, 100),
             size_bytes=stored.size,
             checksum=stored.checksum,
             created_at=timezone.now(),
@@ -727,3 +733,141 @@ def rejected_csv(job: LoadJob) -> bytes:
 
     rows = [RejectedRow(row=r.row, values=r.values, reasons=r.reasons) for r in job.rejected.all()]
     return rejected_rows_csv(rows, item_specs(job.resource))
+
+
+# --- Reading, undoing, rules ---------------------------------------------------------------------
+
+
+def read_rows(
+    actor: Actor,
+    resource: Resource,
+    *,
+    as_of: int | dt.datetime | None = None,
+    limit: int = 100,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """A page of the current state, or of an earlier one; every read is in the audit trail."""
+    if as_of is None:
+        rows = storage.current_rows(resource, limit=limit, offset=offset)
+    else:
+        rows = storage.rows_as_of(resource, as_of, limit=limit, offset=offset)
+    audit.record_read(
+        actor=actor,
+        action="dataplane.rows.read",
+        object_type="catalog.resource",
+        object_id=resource.pk,
+        details={"as_of": str(as_of) if as_of is not None else None, "rows": len(rows)},
+    )
+    return rows
+
+
+def undo(actor: Actor, resource: Resource, number: int) -> Any:
+    """Undo the latest committed batch (AGG-6): the state before it comes back as a new batch."""
+    if not may_load(actor, resource):
+        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    batch = resource.batches.filter(number=number).first()
+    if batch is None:
+        raise NotFound(_("No such batch."))
+    return storage.undo_batch(resource, batch, actor=actor)
+
+
+@dataclass
+class RuleInput:
+    item_name: str
+    codes: list[str]
+    pattern: str = ""
+    minimum: str = ""
+    maximum: str = ""
+
+
+def set_rules(actor: Actor, resource: Resource, rules: list[RuleInput]) -> list[ItemRule]:
+    """Replace the resource's item rules; every problem is named at once, per item."""
+    if not may_load(actor, resource):
+        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    specs = {s.name: s for s in item_specs(resource)}
+    problems: dict[str, str] = {}
+    seen: set[str] = set()
+    for index, rule in enumerate(rules):
+        field = f"rules.{index}"
+        if rule.item_name not in specs:
+            problems[f"{field}.item_name"] = _("Not a data item.")
+            continue
+        if rule.item_name in seen:
+            problems[f"{field}.item_name"] = _("Named twice.")
+            continue
+        seen.add(rule.item_name)
+        codes = tuple(c.strip() for c in rule.codes if c.strip())
+        found = rule_problems(
+            specs[rule.item_name],
+            Rule(codes, rule.pattern.strip(), rule.minimum.strip(), rule.maximum.strip()),
+        )
+        if found:
+            problems[field] = " ".join(found)
+    if problems:
+        raise Invalid(_("Some rules cannot be used."), code="invalid_rules", fields=problems)
+    now = timezone.now()
+    with transaction.atomic():
+        ItemRule.objects.filter(resource=resource).delete()
+        created = ItemRule.objects.bulk_create(
+            ItemRule(
+                resource=resource,
+                item_name=r.item_name,
+                codes=[c.strip() for c in r.codes if c.strip()],
+                pattern=r.pattern.strip(),
+                minimum=r.minimum.strip(),
+                maximum=r.maximum.strip(),
+                updated_at=now,
+                updated_by=actor.label,
+            )
+            for r in rules
+        )
+        audit.record(
+            actor=actor,
+            action="dataplane.rules.set",
+            object_type="catalog.resource",
+            object_id=resource.pk,
+            details={"rules": [r.item_name for r in rules]},
+        )
+    return created
+
+
+def set_threshold(actor: Actor, resource: Resource, rate: float | None) -> ResourceTable:
+    """The resource's own error-rate threshold (None: the platform's setting)."""
+    if not may_load(actor, resource):
+        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    if rate is not None and not 0 <= rate <= 1:
+        raise Invalid(_("The error rate is a share between 0 and 1."), code="bad_rate")
+    with transaction.atomic():
+        table = storage.ensure_table(resource)
+        ResourceTable.objects.filter(pk=table.pk).update(max_error_rate=rate)
+        audit.record(
+            actor=actor,
+            action="dataplane.threshold.set",
+            object_type="catalog.resource",
+            object_id=resource.pk,
+            details={"max_error_rate": rate},
+        )
+    table.refresh_from_db()
+    return table
+
+
+def set_checks(
+    actor: Actor, resource: Resource, rules: list[RuleInput], max_error_rate: float | None
+) -> None:
+    """The rules and the threshold together, all or nothing."""
+    with transaction.atomic():
+        set_rules(actor, resource, rules)
+        set_threshold(actor, resource, max_error_rate)
+
+
+def read_changes(actor: Actor, resource: Resource, since: int) -> storage.Changes:
+    """The changes after batch ``since`` for a system's incremental sync; audited as a read."""
+    found = storage.changes_since(resource, since)
+    audit.record_read(
+        actor=actor,
+        action="dataplane.changes.read",
+        object_type="catalog.resource",
+        object_id=resource.pk,
+        details={"since": since, "until": found.until},
+    )
+    return found

@@ -900,6 +900,16 @@ def current_rows(
     return _select(layout, f"t.{q('_batch_to')} IS NULL{condition}", params, suffix=suffix)
 
 
+def count_current(resource: Resource) -> int:
+    """How many rows the current state holds."""
+    layout = _layout(resource)
+    if layout is None:
+        return 0
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*) FROM {q(layout.table)} WHERE {q('_batch_to')} IS NULL")
+        return int(cursor.fetchone()[0])
+
+
 def get_by_key(resource: Resource, key_values: dict[str, Any]) -> dict[str, Any] | None:
     """The current row with these key values, or None."""
     layout = _layout(resource)
@@ -934,13 +944,19 @@ def _as_of(number: int, alias: str = "t") -> str:
     )
 
 
-def rows_as_of(resource: Resource, when: int | dt.datetime) -> list[dict[str, Any]]:
+def rows_as_of(
+    resource: Resource, when: int | dt.datetime, *, limit: int | None = None, offset: int = 0
+) -> list[dict[str, Any]]:
     """The state as it was after batch ``when`` (a number) or at a moment, ordered by key."""
     layout = _layout(resource)
     if layout is None:
         return []
     number = batch_as_of(resource, when) if isinstance(when, dt.datetime) else int(when)
-    return _select(layout, _as_of(number), [], suffix=_order(layout))
+    suffix, params = _order(layout), []
+    if limit is not None:
+        suffix += " LIMIT %s OFFSET %s"
+        params = [int(limit), int(offset)]
+    return _select(layout, _as_of(number), params, suffix=suffix)
 
 
 @dataclass
