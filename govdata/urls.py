@@ -35,5 +35,6 @@ urlpatterns = [
     path("", include("govdata.orgs.urls")),
     path("", include("govdata.catalog.urls")),
     path("", include("govdata.catalog.urls_lists")),
+    path("", include("govdata.dataplane.urls")),
     path("", include("govdata.core.urls")),
 ]

@@ -1,0 +1,21 @@
+from django.urls import path
+
+from govdata.orgs import urls as _org_urls  # noqa: F401 — registers the "id" path converter
+
+from . import views
+
+urlpatterns = [
+    path("console/data/", views.data_home, name="data"),
+    path("console/data/resources/<id:resource_id>/", views.resource_data, name="data-resource"),
+    path(
+        "console/data/resources/<id:resource_id>/batches/<id:number>/undo/",
+        views.batch_undo,
+        name="data-batch-undo",
+    ),
+    path("console/data/jobs/<id:job_id>/", views.job_detail, name="data-job"),
+    path("console/data/jobs/<id:job_id>/progress/", views.job_progress, name="data-job-progress"),
+    path(
+        "console/data/jobs/<id:job_id>/rejected.csv", views.job_rejected, name="data-job-rejected"
+    ),
+    path("console/data/jobs/<id:job_id>/retry/", views.job_retry, name="data-job-retry"),
+]

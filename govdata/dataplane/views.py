@@ -1,0 +1,166 @@
+"""Console pages of the gathered data: the resources a person loads or oversees, a resource's
+data with its loads, batches and quality, an upload, and a load's live progress (htmx polls the
+progress fragment; without JavaScript the page shows the state when it was opened)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Max
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from govdata.catalog import queries as catalog_queries
+from govdata.core.errors import ServiceError
+from govdata.core.views import form_failure, page_actor, render_console
+from govdata.orgs.actors import Actor
+from govdata.orgs.views import staff_page
+
+from . import services, storage
+from .forms import UploadForm
+from .models import Batch, BatchStatus, LoadJob
+
+PREVIEW_ROWS = 20
+
+
+@staff_page
+@require_http_methods(["GET"])
+def data_home(request: HttpRequest) -> HttpResponse:
+    """Published entries the person's departments provide, with their data's state."""
+    actor: Actor = page_actor(request)
+    resources = (
+        catalog_queries.resources_compiled_by(actor)
+        .filter(live_version__isnull=False)
+        .annotate(last_batch_at=Max("batches__finished_at"))
+        .order_by("provider__name", "code")
+    )
+    return render_console(request, "console/data/home.html", {"resources": resources})
+
+
+def _resource_page(
+    request: HttpRequest,
+    resource: Any,
+    *,
+    form: UploadForm | None = None,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    may_load = services.may_load(actor, resource)
+    table = storage.table_of(resource)
+    items = services.item_specs(resource)
+    rows = services.read_rows(actor, resource, limit=PREVIEW_ROWS) if table else []
+    context: dict[str, Any] = {
+        "resource": resource,
+        "version": resource.live_version,
+        "table": table,
+        "may_load": may_load,
+        "form": form or (UploadForm() if may_load else None),
+        "error": error,
+        "row_count": storage.count_current(resource),
+        "preview": [[row.get(item.name) for item in items] for row in rows],
+        "items": items,
+        "jobs": LoadJob.objects.filter(resource=resource).select_related("batch")[:10],
+        "batches": Batch.objects.filter(resource=resource)
+        .select_related("undoes")
+        .order_by("-number")[:20],
+        "latest_committed": Batch.objects.filter(resource=resource, status=BatchStatus.COMMITTED)
+        .order_by("-number")
+        .first(),
+        "rules": resource.item_rules.order_by("item_name"),
+        "max_error_rate": services.max_error_rate(resource),
+        "reports": _quality_reports(resource),
+    }
+    return render_console(request, "console/data/resource.html", context, status=status)
+
+
+def _quality_reports(resource: Any) -> list[Any]:
+    try:
+        from . import quality
+    except ImportError:
+        return []
+    return list(quality.history(resource))
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def resource_data(request: HttpRequest, resource_id: int) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    resource = services.access_resource(actor, resource_id)
+    if request.method == "GET":
+        return _resource_page(request, resource)
+    services.access_resource(actor, resource_id, load=True)
+    form = UploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _resource_page(request, resource, form=form, **form_failure(form))
+    upload = form.cleaned_data["file"]
+    try:
+        job = services.start_upload(
+            actor,
+            resource,
+            upload,
+            file_name=upload.name,
+            declared_no_secret=form.cleaned_data["declared_no_secret"],
+            sheet=form.cleaned_data["sheet"],
+        )
+    except ServiceError as exc:
+        return _resource_page(request, resource, form=form, **form_failure(form, exc))
+    return redirect("data-job", job_id=job.pk)
+
+
+@staff_page
+@require_http_methods(["GET"])
+def job_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    job = services.access_job(actor, job_id)
+    context = {
+        "job": job,
+        "resource": job.resource,
+        "may_load": services.may_load(actor, job.resource),
+        "rejected": job.rejected.all()[:50],
+        "rejected_total": job.rejected.count(),
+    }
+    return render_console(request, "console/data/job.html", context)
+
+
+@staff_page
+@require_http_methods(["GET"])
+def job_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The progress fragment the job page polls while the load runs."""
+    job = services.access_job(page_actor(request), job_id)
+    return render(request, "console/data/_progress.html", {"job": job})
+
+
+@staff_page
+@require_http_methods(["GET"])
+def job_rejected(request: HttpRequest, job_id: int) -> HttpResponse:
+    job = services.access_job(page_actor(request), job_id)
+    response = HttpResponse(services.rejected_csv(job), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="rejected-{job.pk}.csv"'
+    return response
+
+
+@staff_page
+@require_POST
+def job_retry(request: HttpRequest, job_id: int) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    job = services.access_job(actor, job_id)
+    services.retry(actor, job)
+    return redirect("data-job", job_id=job.pk)
+
+
+@staff_page
+@require_POST
+def batch_undo(request: HttpRequest, resource_id: int, number: int) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    resource = services.access_resource(actor, resource_id)
+    batch = services.undo(actor, resource, number)
+    messages.success(
+        request,
+        _("Batch %(undone)d was undone; the state before it is back as batch %(number)d.")
+        % {"undone": number, "number": batch.number},
+    )
+    return redirect("data-resource", resource_id=resource.pk)
