@@ -213,6 +213,8 @@ DEADLINE_DEFAULTS: dict[str, int] = {
     "catalog.yearly_review": 20,  # CAT-4, G§15 names no number: a month of working days
     "catalog.system_upgrade": 10,  # CAT-4, A§12 names no number: like a change of duties
     "catalog.demand_answer": 10,  # CAT-6 names no number; 10 like a public demand (OPN-5)
+    "catalog.data_overdue": 5,  # AGG-5 names no number: a week to load the current data
+    "dataplane.coordination": 10,  # AGG-4 names no number; 10 like a demand answer
     "sharing.reply": 5,  # SHR-2, E§16
     "sharing.dispute_report": 3,  # SHR-6, B§20
     "sharing.dispute_answer": 3,  # SHR-6, B§20 (G§16 says 5)

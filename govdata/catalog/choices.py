@@ -181,6 +181,10 @@ class MaintenanceTrigger(models.TextChoices):
     SITUATION_CHANGE = "situation_change", _("Change of circumstances")
     YEARLY_REVIEW = "yearly_review", _("Yearly full review")
     SYSTEM_UPGRADE = "system_upgrade", _("Information system upgrade")
+    DATA_OVERDUE = (
+        "data_overdue",
+        _("Data past its update cycle"),
+    )  # AGG-5, raised by the data plane
 
 
 TRIGGER_DEADLINE = {
@@ -188,6 +192,7 @@ TRIGGER_DEADLINE = {
     MaintenanceTrigger.SITUATION_CHANGE: "catalog.update_situation",
     MaintenanceTrigger.YEARLY_REVIEW: "catalog.yearly_review",
     MaintenanceTrigger.SYSTEM_UPGRADE: "catalog.system_upgrade",
+    MaintenanceTrigger.DATA_OVERDUE: "catalog.data_overdue",
 }
 
 

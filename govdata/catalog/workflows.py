@@ -9,11 +9,13 @@ from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from govdata.core.actors import ActorRef
+from govdata.core.choices import ActorKind
 from govdata.core.workflow import State, Transition, Workflow
 from govdata.orgs.actors import Actor
 
 from . import queries
-from .choices import TRIGGER_DEADLINE, MaintenanceStatus, VersionStatus
+from .choices import TRIGGER_DEADLINE, MaintenanceStatus, MaintenanceTrigger, VersionStatus
 from .models import MaintenanceTask, ResourceVersion
 
 V = VersionStatus
@@ -108,6 +110,16 @@ def _task_compiles(actor: Any, task: MaintenanceTask) -> bool:
     return isinstance(actor, Actor) and queries.can_compile(actor, task.resource.provider)
 
 
+def _data_arrived(actor: Any, task: MaintenanceTask) -> bool:
+    # Only the platform closes a "data past its cycle" task, when a load commits (AGG-5):
+    # nobody can mark data loaded that was not.
+    return (
+        isinstance(actor, ActorRef)
+        and actor.kind == ActorKind.PLATFORM
+        and task.trigger == MaintenanceTrigger.DATA_OVERDUE
+    )
+
+
 def _task_overseen(actor: Any, task: MaintenanceTask) -> bool:
     return isinstance(actor, Actor) and queries.manages_area_of(actor, task.resource.provider)
 
@@ -137,6 +149,7 @@ maintenance_workflow = Workflow(
         # Done when the provider submits the revision the task asked for, or states with
         # reasons that the entry needs no change.
         Transition("resolve", [M.OPEN], M.DONE, _task_compiles, _("Mark done")),
+        Transition("fulfil", [M.OPEN], M.DONE, _data_arrived, _("Data loaded")),
         Transition(
             "cancel", [M.OPEN], M.CANCELLED, _task_overseen, _("Cancel"), comment_required=True
         ),

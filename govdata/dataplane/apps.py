@@ -6,9 +6,13 @@ class DataplaneConfig(AppConfig):
     name = "govdata.dataplane"
     label = "dataplane"
     verbose_name = _("Gathered data")
-    # CAT-7: whether the data plane's channels connect information systems yet (they set
-    # InformationSystem.connected_at); the catalog's acceptance rule asks this.
-    connects_systems = False
+    # CAT-7: the data plane's channels connect information systems (a push or pull from the
+    # system an entry names as its source sets InformationSystem.connected_at); the catalog's
+    # acceptance rule asks this.
+    connects_systems = True
 
     def ready(self) -> None:
-        from . import tasks  # noqa: F401  (registers the load jobs with the queue)
+        # tasks and jobs register with the queue; workflows declares the coordination case.
+        from . import freshness, jobs, jobs_single_source, tasks, workflows  # noqa: F401
+
+        freshness.register()  # the zombie rules' facts: when each entry's data was gathered

@@ -12,6 +12,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from govdata.core.models import WorkflowModel
+
 
 class BatchKind(models.TextChoices):
     FULL = "full", _("Full load")
@@ -334,3 +336,158 @@ class PullSource(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resource_id} {self.kind} {self.location}"
+
+
+# --- Single source (AGG-4) ---------------------------------------------------------------------------
+# Appended with the single-source feature; the import sits here so that the models above stay
+# untouched by it.
+
+
+class KeyKind(models.TextChoices):
+    """What identifies the person or entity a value belongs to: the item type of the key item
+    (the values are those of ``catalog.ItemType``)."""
+
+    RIC = "ric", _("Resident ID number")
+    USCC = "uscc", _("Unified social credit code")
+
+
+class AuthoritativeSource(models.Model):
+    """The data authority's word on who provides a data item (AGG-4, 一数一源): the item named
+    ``item_name``, keyed by a resident ID number or a credit code, comes from ``resource``
+    (a person's name keyed by ID number ← the public security bureau's population register).
+    Other providers' entries that gather the same item are compared with it."""
+
+    authority = models.ForeignKey(
+        "orgs.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("data authority"),
+    )
+    item_name = models.CharField(max_length=63, verbose_name=_("item name"))
+    key_kind = models.CharField(max_length=8, choices=KeyKind.choices, verbose_name=_("keyed by"))
+    resource = models.ForeignKey(
+        "catalog.Resource",
+        on_delete=models.PROTECT,
+        related_name="authoritative_for",
+        verbose_name=_("authoritative resource"),
+    )
+    reason = models.TextField(verbose_name=_("reason"))
+    named_at = models.DateTimeField(verbose_name=_("named at"))
+    named_by = models.CharField(max_length=200, verbose_name=_("named by"))
+    withdrawn_at = models.DateTimeField(null=True, blank=True, verbose_name=_("withdrawn at"))
+    withdrawn_by = models.CharField(max_length=200, blank=True, verbose_name=_("withdrawn by"))
+    last_checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last checked"))
+
+    class Meta:
+        ordering = ["item_name", "key_kind", "id"]
+        verbose_name = _("authoritative source")
+        verbose_name_plural = _("authoritative sources")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["authority", "item_name", "key_kind"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="authsource_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_name}/{self.key_kind} ← {self.resource_id}"
+
+
+class CoordinationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    SETTLED = "settled", _("Settled")
+    CLOSED = "closed", _("Closed without action")
+
+
+class CoordinationCase(WorkflowModel):
+    """A coordination case (AGG-4, E§7): other providers gather an item that has an
+    authoritative source, and may hold values that differ from it. The data authority settles
+    it (which value stands, what each provider must do) or closes it with a reason, by the
+    working-day deadline ``dataplane.coordination``. One open case per source at a time."""
+
+    source = models.ForeignKey(
+        AuthoritativeSource,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("authoritative source"),
+    )
+    authority = models.ForeignKey(
+        "orgs.Organisation",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("data authority"),
+    )
+    opened_at = models.DateTimeField(verbose_name=_("opened at"))
+    opened_by = models.CharField(max_length=200, verbose_name=_("opened by"))
+    checked_at = models.DateTimeField(verbose_name=_("last checked"))
+    decision = models.TextField(blank=True, verbose_name=_("decision"))
+    close_reason = models.TextField(blank=True, verbose_name=_("reason for closing"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
+    decided_by = models.CharField(max_length=200, blank=True, verbose_name=_("decided by"))
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        verbose_name = _("coordination case")
+        verbose_name_plural = _("coordination cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["source"],
+                condition=models.Q(status="open"),
+                name="coordination_one_open",
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["due_on"], condition=models.Q(status="open"), name="coordination_due_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        # Shown in the task list: the item the case is about (its source is fetched with it).
+        return f"{self.source.item_name} #{self.pk}"
+
+
+class CoordinationFinding(models.Model):
+    """One other provider's part in a case, and the notice it is given: its entry that gathers
+    the item, how many of its values differ from the authoritative ones (with a sample of key,
+    its value, the authoritative value), when it was told, what it must do, and when its staff
+    acknowledged the notice. Settling or closing the case tells it again."""
+
+    case = models.ForeignKey(CoordinationCase, on_delete=models.CASCADE, related_name="findings")
+    resource = models.ForeignKey(
+        "catalog.Resource", on_delete=models.PROTECT, related_name="+", verbose_name=_("resource")
+    )
+    provider = models.ForeignKey(
+        "orgs.Organisation", on_delete=models.PROTECT, related_name="+", verbose_name=_("provider")
+    )
+    key_item = models.CharField(max_length=63, verbose_name=_("key item"))
+    still_gathers = models.BooleanField(default=True, verbose_name=_("still gathers the item"))
+    compared = models.BooleanField(default=False, verbose_name=_("data compared"))
+    conflict_count = models.PositiveBigIntegerField(default=0, verbose_name=_("differing values"))
+    sample = models.JSONField(default=list, blank=True, verbose_name=_("sample"))
+    checked_at = models.DateTimeField(verbose_name=_("last checked"))
+    notified_at = models.DateTimeField(verbose_name=_("told at"))
+    instruction = models.TextField(blank=True, verbose_name=_("what the provider must do"))
+    acknowledged_at = models.DateTimeField(null=True, blank=True, verbose_name=_("acknowledged"))
+    acknowledged_by = models.CharField(
+        max_length=200, blank=True, verbose_name=_("acknowledged by")
+    )
+
+    class Meta:
+        ordering = ["case_id", "-conflict_count", "id"]
+        verbose_name = _("coordination finding")
+        verbose_name_plural = _("coordination findings")
+        constraints = [
+            models.UniqueConstraint(fields=["case", "resource"], name="finding_unique_resource")
+        ]
+        indexes = [
+            models.Index(
+                fields=["provider"],
+                condition=models.Q(acknowledged_at__isnull=True),
+                name="finding_unacknowledged_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id}: {self.resource_id} ({self.conflict_count})"

@@ -37,14 +37,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from govdata.catalog import queries as catalog_queries
+from govdata.catalog import services as catalog_services
 from govdata.catalog.choices import Sensitivity
 from govdata.catalog.models import Resource
+from govdata.catalog.services import systems as catalog_systems
 from govdata.core import audit
 from govdata.core.actors import ActorRef
 from govdata.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
 from govdata.orgs.actors import Actor
 
-from . import parsers, storage
+from . import parsers, quality, storage
 from .models import (
     ACTIVE_LOAD_STATES,
     BatchChannel,
@@ -666,17 +668,23 @@ def _discard_files(job: LoadJob) -> None:
 def _after_load(job: LoadJob) -> None:
     """What follows a committed load, each in its own transaction: a failure here is logged
     and never undoes the load."""
+    version, batch = job.resource.live_version, job.batch
+    assert version is not None and batch is not None
+    system = version.source_system
+    if job.channel in (BatchChannel.PUSH, BatchChannel.PULL) and system is not None:
+        # CAT-7: a system whose data arrives through a channel is connected to the platform.
+        try:
+            catalog_systems.record_connection(system, actor=_job_actor(job), channel=job.channel)
+        except Exception:
+            logger.exception("load job %s: the system's connection was not recorded", job.pk)
     try:
-        from . import quality
-
+        catalog_services.close_data_update_tasks(job.resource, batch_number=batch.number)
+    except Exception:
+        logger.exception("load job %s: the update tasks were not closed", job.pk)
+    try:
         quality.measure(
-            job.resource,
-            batch=job.batch,
-            rows_read=job.rows_read,
-            rows_rejected=job.rows_rejected,
+            job.resource, batch=batch, rows_read=job.rows_read, rows_rejected=job.rows_rejected
         )
-    except ImportError:
-        pass
     except Exception:
         logger.exception("quality of load job %s could not be measured", job.pk)
 

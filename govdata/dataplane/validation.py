@@ -154,7 +154,7 @@ def rule_problems(item: ItemSpec, rule: Rule) -> list[str]:
                 _("%(item)s takes no range: only numbers and dates do.") % {"item": label}
             )
             return problems
-        bounds = []
+        bounds: list[Any] = []
         for bound in (rule.minimum, rule.maximum):
             if not bound:
                 bounds.append(None)

@@ -4,8 +4,10 @@ from .imports import check_importable_entry, do_import_published_entry
 from .libraries import do_create_library
 from .maintenance import (
     check_raise_maintenance_task,
+    close_data_update_tasks,
     do_cancel_maintenance_task,
     do_confirm_unchanged,
+    raise_data_update_task,
     raise_system_upgrade_tasks,
     raise_yearly_reviews,
 )
@@ -29,6 +31,7 @@ __all__ = [
     "check_start_revision",
     "check_submit_version",
     "check_update_version",
+    "close_data_update_tasks",
     "do_approve_version",
     "do_cancel_maintenance_task",
     "do_confirm_unchanged",
@@ -39,6 +42,7 @@ __all__ = [
     "entry_of",
     "first_review_level",
     "next_resource_code",
+    "raise_data_update_task",
     "raise_system_upgrade_tasks",
     "raise_yearly_reviews",
 ]

@@ -1,7 +1,8 @@
 """Maintenance tasks of published entries (CAT-4, G§15, A§12): a change of law or duties (10
 working days by default), a change of circumstances (2), the yearly full review, an upgrade of
 the source information system. Each is a task with a working-day deadline on the workflow
-mechanism; a revision submitted for it, or a reasoned "no change needed", closes it."""
+mechanism; a revision submitted for it, or a reasoned "no change needed", closes it. The data
+plane raises one more kind, data past its update cycle (AGG-5), which a committed load closes."""
 
 from __future__ import annotations
 
@@ -154,3 +155,32 @@ def raise_system_upgrade_tasks(
         if _open_task(resource, MaintenanceTrigger.SYSTEM_UPGRADE) is None:
             tasks.append(_create_task(actor, resource, MaintenanceTrigger.SYSTEM_UPGRADE, reason))
     return tasks
+
+
+def raise_data_update_task(
+    resource: Resource, *, actor: Actor | ActorRef, reason: str
+) -> MaintenanceTask | None:
+    """AGG-5: the data plane found the resource's data past its update cycle; the provider gets
+    a task to load the current data, unless one is open (safe to call from a periodic sweep)."""
+    with transaction.atomic():
+        # A sweep running at the same moment waits here, then finds the task open.
+        Resource.objects.select_for_update().filter(pk=resource.pk).first()
+        if _open_task(resource, MaintenanceTrigger.DATA_OVERDUE) is not None:
+            return None
+        return _create_task(actor, resource, MaintenanceTrigger.DATA_OVERDUE, reason)
+
+
+def close_data_update_tasks(resource: Resource, *, batch_number: int) -> int:
+    """A load committed: the open "data past its update cycle" task of the resource is done."""
+    closed = 0
+    for task in MaintenanceTask.objects.filter(
+        resource=resource, trigger=MaintenanceTrigger.DATA_OVERDUE, status=MaintenanceStatus.OPEN
+    ):
+        maintenance_workflow.transition(
+            task,
+            "fulfil",
+            actor=ActorRef.platform("dataplane.load"),
+            comment=_("Batch %(number)d loaded.") % {"number": batch_number},
+        )
+        closed += 1
+    return closed

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from govdata.core import audit
 from govdata.core import calendar as working_days
+from govdata.core.actors import ActorRef, Auditable
 from govdata.core.errors import Conflict, Forbidden, Invalid, clean_text
 from govdata.orgs.actors import Actor
 from govdata.orgs.models import Organisation
@@ -309,3 +310,25 @@ def check_stop_system(
             planned_on=system.stop_planned_on,
             connected=system.connected_at is not None,
         )
+
+
+def record_connection(
+    system: InformationSystem, *, actor: Auditable | ActorRef, channel: str
+) -> bool:
+    """The data plane reports that the system delivered data through a channel (AGG-1): the
+    system counts as connected from its first delivery (CAT-7, B§8). True the first time."""
+    with transaction.atomic():
+        now = timezone.now()
+        moved = InformationSystem.objects.filter(pk=system.pk, connected_at__isnull=True).update(
+            connected_at=now
+        )
+        if moved:
+            audit.record(
+                actor=actor,
+                action="catalog.system.connect",
+                object_type="catalog.informationsystem",
+                object_id=system.pk,
+                details={"channel": channel},
+            )
+            system.connected_at = now
+    return bool(moved)

@@ -26,7 +26,9 @@ from govdata.catalog.models import (
 )
 from govdata.catalog.services import lists as list_services
 from govdata.catalog.services import systems as system_services
+from govdata.catalog.services.systems import record_connection
 from govdata.catalog.testing import compile_entry, publish
+from govdata.core.actors import ActorRef
 from govdata.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -475,6 +477,9 @@ def test_the_authority_accepts_only_a_ready_system(city):
     entry = published(city, source_system_id=system.pk)
     page = client.get(f"/console/catalog/systems/{system.pk}/").content.decode()
     assert f"/console/catalog/resources/{entry.pk}/" in page
+    assert "该系统尚未对接平台" in page  # its data has not arrived through a channel yet
+    record_connection(system, actor=ActorRef.platform("test"), channel="push")
+    page = client.get(f"/console/catalog/systems/{system.pk}/").content.decode()
     assert 'data-testid="acceptance-ready"' in page
     assert client.post(f"/console/catalog/systems/{system.pk}/accept/", {}).status_code == 302
     assert stored(system).status == SystemStatus.IN_USE

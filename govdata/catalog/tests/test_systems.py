@@ -14,6 +14,7 @@ from govdata.catalog.choices import MaintenanceTrigger, SystemStatus
 from govdata.catalog.models import InformationSystem, MaintenanceTask
 from govdata.catalog.services import systems as services
 from govdata.catalog.testing import compile_entry, publish
+from govdata.core.actors import ActorRef
 from govdata.core.errors import Conflict, Forbidden, Invalid
 from govdata.core.models import AuditEntry
 from govdata.orgs.choices import Role
@@ -37,6 +38,11 @@ def source_entry(city, system, **fields):
     compiler = city.actor(city.analyst)
     version = compile_entry(compiler, city.department, source_system_id=system.pk, **fields)
     return publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)]).resource
+
+
+def connect(system) -> None:
+    """The data plane records the system's first delivery through a channel (CAT-7)."""
+    services.record_connection(system, actor=ActorRef.platform("test"), channel="push")
 
 
 def stored(system) -> InformationSystem:
@@ -111,6 +117,8 @@ def test_a_system_without_a_published_entry_is_not_ready_for_acceptance(city):
 def test_with_a_published_entry_the_authority_accepts_and_the_system_is_in_use(city):
     system = register(city)
     entry = source_entry(city, system)
+    assert set(queries_lists.acceptance_problems(system)) == {"connection"}
+    connect(system)
     assert queries_lists.acceptance_problems(system) == {}
     services.check_accept_system(actor=city.actor(city.authority_admin), system=system)
     assert stored(system).status == SystemStatus.IN_USE and stored(system).accepted_at
@@ -146,19 +154,31 @@ def test_acceptance_requires_the_connection_where_the_setting_asks_for_it(city, 
     assert stored(system).status == SystemStatus.IN_USE
 
 
-def test_without_the_setting_the_connection_is_required_once_the_data_plane_connects(
+def test_without_the_setting_the_connection_is_required_when_the_data_plane_connects(
     city, settings, monkeypatch
 ):
     from django.apps import apps
 
     settings.CATALOG_ACCEPTANCE_NEEDS_CONNECTION = None
-    assert queries_lists.acceptance_needs_connection() is False  # no channel connects yet
+    assert queries_lists.acceptance_needs_connection() is True  # the data plane is installed
     system = register(city)
     source_entry(city, system)
-    monkeypatch.setattr(apps.get_app_config("dataplane"), "connects_systems", True)
     assert set(queries_lists.acceptance_problems(system)) == {"connection"}
+    monkeypatch.setattr(apps.get_app_config("dataplane"), "connects_systems", False)
+    assert queries_lists.acceptance_problems(system) == {}  # a deployment without channels
+    monkeypatch.setattr(apps.get_app_config("dataplane"), "connects_systems", True)
     settings.CATALOG_ACCEPTANCE_NEEDS_CONNECTION = False  # a deployment may still waive it
     assert queries_lists.acceptance_problems(system) == {}
+
+
+def test_the_first_delivery_connects_a_system_once_and_is_audited(city):
+    system = register(city)
+    assert services.record_connection(system, actor=ActorRef.platform("t"), channel="pull")
+    first = stored(system).connected_at
+    assert first is not None
+    assert not services.record_connection(system, actor=ActorRef.platform("t"), channel="pull")
+    assert stored(system).connected_at == first
+    assert AuditEntry.objects.filter(action="catalog.system.connect").count() == 1
 
 
 def test_a_system_in_use_is_not_accepted_again(city):
@@ -176,6 +196,7 @@ def test_an_upgrade_raises_maintenance_tasks_for_the_entries_it_sources_and_need
     first = source_entry(city, system)
     second = source_entry(city, system, name="离婚登记信息")
     compile_entry(city.actor(city.analyst), city.department, source_system_id=system.pk)  # draft
+    connect(system)
     services.check_accept_system(actor=city.actor(city.authority_admin), system=system)
     services.check_upgrade_system(
         actor=city.actor(city.steward), system=system, reason="升级为全省统一婚姻登记系统"

@@ -1,0 +1,389 @@
+"""Data quality (AGG-3): completeness, validity, uniqueness, consistency and timeliness of a
+resource's current data, counted by the database after each load, the 0–100 score of
+docs/dataplane.md, the history of reports and its chart."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+import pytest
+from django.template.loader import render_to_string
+from django.utils import translation
+from freezegun import freeze_time
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from govdata.catalog.models import Resource
+from govdata.catalog.testing import compile_entry, items, publish
+from govdata.core.identifiers import ric_with_check
+from govdata.dataplane import quality, storage
+from govdata.dataplane.models import Batch, QualityReport
+
+pytestmark = pytest.mark.django_db
+
+PUBLISHED = "2026-03-02 09:00:00+08:00"
+GENDER = {"name": "xb", "label": "性别", "item_type": "string", "length": 4, "security_level": 2}
+BIRTH = {"name": "csrq", "label": "出生日期", "item_type": "date", "security_level": 2}
+PHONE = {"name": "lxdh", "label": "联系电话", "item_type": "string", "length": 20}
+
+
+def ric(birth: str, sequence: int) -> str:
+    """A resident ID number with a right check character: born ``birth`` (YYYYMMDD), its 17th
+    digit ``sequence % 10`` (odd: male)."""
+    return ric_with_check(f"110105{birth}{sequence:03d}")
+
+
+def _publish(city, item_rows: list[dict[str, Any]], **fields: Any) -> Resource:
+    compiler = city.actor(city.analyst)
+    with freeze_time(PUBLISHED):
+        version = compile_entry(compiler, city.department, items_=item_rows, **fields)
+        publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)])
+    return Resource.objects.get(pk=version.resource_id)
+
+
+def load(resource: Resource, city, rows: list[dict[str, Any]], **kwargs: Any) -> Batch:
+    return storage.load_full(resource, rows, actor=city.actor(city.analyst), **kwargs)
+
+
+def person(i: int, **changes: Any) -> dict[str, Any]:
+    birth = dt.date(1980, 1, 1) + dt.timedelta(days=37 * i)
+    values = {
+        "gmsfhm": ric(birth.strftime("%Y%m%d"), 10 + i),
+        "xm": f"姓名{i}",
+        "djrq": dt.date(2020, 1, 1),
+        "xb": "男" if (10 + i) % 2 else "女",
+        "csrq": birth,
+    }
+    values.update(changes)
+    return values
+
+
+@pytest.fixture
+def people(city) -> Resource:
+    return _publish(city, items(GENDER, BIRTH))
+
+
+# --- Completeness ---------------------------------------------------------------------------------
+
+
+def test_completeness_is_the_weighted_mean_of_the_items_filled(city):
+    resource = _publish(city, items(PHONE))
+    rows = [{"gmsfhm": ric("19900101", i), "xm": f"姓名{i}"} for i in range(10)]
+    for i in range(6):
+        rows[i]["lxdh"] = "" if i == 0 else f"1390000000{i}"  # 4 missing, 1 blank
+    for i in range(8):
+        rows[i]["djrq"] = dt.date(2021, 1, 1)  # 2 missing
+    with freeze_time("2026-03-03"):
+        report = quality.measure(resource, batch=load(resource, city, rows))
+    per_item = report.details["completeness"]["items"]
+    assert per_item["lxdh"]["empty"] == 5 and per_item["lxdh"]["empty_rate"] == 0.5
+    assert per_item["djrq"]["empty_rate"] == 0.2
+    assert per_item["gmsfhm"]["empty"] == 0 and per_item["gmsfhm"]["weight"] == 2
+    assert per_item["xm"]["weight"] == 2  # required
+    # (2·1 + 2·1 + 1·0.8 + 1·0.5) / 6
+    assert report.completeness == pytest.approx(5.3 / 6, abs=1e-6)
+    assert report.rows == 10
+
+
+def test_a_full_table_is_complete(people, city):
+    report = quality.measure(people, batch=load(people, city, [person(i) for i in range(5)]))
+    assert report.completeness == 1.0
+
+
+# --- Validity -------------------------------------------------------------------------------------
+
+
+def test_validity_is_the_share_of_the_load_that_passed_the_door(people, city):
+    batch = load(people, city, [person(i) for i in range(90)], rejected=10)
+    report = quality.measure(people, batch=batch)
+    assert report.validity == pytest.approx(0.9)
+    assert report.details["validity"]["rows_read"] == 100
+    assert report.details["validity"]["source"] == "load"
+
+    given_counts = quality.measure(
+        people, batch=batch, rows_read=200, rows_rejected=10, rule_violations=30
+    )
+    assert given_counts.validity == pytest.approx(0.8)
+
+
+def test_a_measure_without_a_load_carries_the_last_validity(people, city):
+    quality.measure(people, batch=load(people, city, [person(i) for i in range(3)], rejected=1))
+    again = quality.measure(people)
+    assert again.validity == pytest.approx(0.75)
+    assert again.details["validity"]["source"] == "carried"
+    assert "validity" not in again.details["not_applicable"]
+
+
+def test_with_no_load_ever_validity_does_not_apply(people):
+    report = quality.measure(people)
+    assert report.rows == 0
+    assert report.validity == 1.0
+    assert {"validity", "completeness", "uniqueness", "consistency"} <= set(
+        report.details["not_applicable"]
+    )
+
+
+# --- Uniqueness -----------------------------------------------------------------------------------
+
+
+def test_the_same_id_number_under_two_keys_lowers_uniqueness(city):
+    rows_spec = [
+        {"name": "bh", "label": "登记编号", "item_type": "string", "length": 20, "is_key": True},
+        {
+            "name": "gmsfhm",
+            "label": "公民身份号码",
+            "item_type": "ric",
+            "is_personal": True,
+            "security_level": 3,
+        },
+        {"name": "xm", "label": "姓名", "item_type": "string", "length": 50, "security_level": 3},
+    ]
+    resource = _publish(city, rows_spec)
+    number = ric("19900101", 11)
+    rows = [{"bh": f"B{i}", "gmsfhm": ric("19900101", 20 + i), "xm": "张三"} for i in range(8)]
+    rows += [{"bh": "B8", "gmsfhm": number}, {"bh": "B9", "gmsfhm": number}]
+    report = quality.measure(resource, batch=load(resource, city, rows))
+    assert report.details["uniqueness"]["items"]["gmsfhm"] == {
+        "values": 10,
+        "distinct": 9,
+        "duplicates": 1,
+    }
+    assert report.uniqueness == pytest.approx(0.9)
+
+
+def test_keys_are_unique_among_current_rows(people, city):
+    load(people, city, [person(i) for i in range(4)])
+    report = quality.measure(people, batch=load(people, city, [person(i) for i in range(4)]))
+    assert report.uniqueness == 1.0
+    assert report.details["uniqueness"]["key_duplicates"] == 0
+
+
+# --- Consistency ----------------------------------------------------------------------------------
+
+
+def test_gender_and_birth_date_are_checked_against_the_id_number(people, city):
+    rows = [person(i) for i in range(8)]
+    rows[0]["csrq"] = dt.date(1999, 9, 9)  # birth date disagrees
+    rows[1]["xb"] = "女" if rows[1]["xb"] == "男" else "男"  # gender disagrees
+    rows[2]["xb"] = "未知"  # not judged
+    rows[3]["csrq"] = None  # not judged
+    report = quality.measure(people, batch=load(people, city, rows))
+    rules = report.details["consistency"]["rules"]
+    assert rules["birth_date"] == {"id_item": "gmsfhm", "item": "csrq", "checked": 7, "agree": 6}
+    assert rules["gender"] == {"id_item": "gmsfhm", "item": "xb", "checked": 7, "agree": 6}
+    assert report.consistency == pytest.approx(12 / 14)
+
+
+@pytest.mark.parametrize(
+    ("male", "female"),
+    [("男", "女"), ("1", "2"), ("M", "F"), ("m", "f"), ("男性", "女性")],
+)
+def test_common_gender_encodings_are_recognised(city, male, female):
+    resource = _publish(city, items(GENDER))
+    rows = [
+        {"gmsfhm": ric("19850101", 11), "xm": "甲", "xb": male},  # odd digit: male
+        {"gmsfhm": ric("19850101", 12), "xm": "乙", "xb": female},
+        {"gmsfhm": ric("19850101", 13), "xm": "丙", "xb": female},  # wrong
+    ]
+    report = quality.measure(resource, batch=load(resource, city, rows))
+    assert report.details["consistency"]["rules"]["gender"]["checked"] == 3
+    assert report.details["consistency"]["rules"]["gender"]["agree"] == 2
+
+
+def test_a_gender_coded_as_an_integer_and_a_birth_date_written_as_text_are_checked(city):
+    spec = items(
+        {"name": "sex", "label": "性别代码", "item_type": "integer"},
+        {"name": "birth_date", "label": "生日", "item_type": "string", "length": 20},
+    )
+    resource = _publish(city, spec)
+    rows = [
+        {"gmsfhm": ric("19850304", 11), "xm": "甲", "sex": 1, "birth_date": "1985-03-04"},
+        {"gmsfhm": ric("19850304", 12), "xm": "乙", "sex": 2, "birth_date": "1985年03月04日"},
+        {"gmsfhm": ric("19850304", 14), "xm": "丙", "sex": 1, "birth_date": "1985/03/05"},
+    ]
+    report = quality.measure(resource, batch=load(resource, city, rows))
+    rules = report.details["consistency"]["rules"]
+    assert (rules["gender"]["checked"], rules["gender"]["agree"]) == (3, 2)
+    assert (rules["birth_date"]["checked"], rules["birth_date"]["agree"]) == (3, 2)
+
+
+def test_without_a_rule_consistency_does_not_apply(city):
+    resource = _publish(city, items())
+    report = quality.measure(
+        resource, batch=load(resource, city, [{"gmsfhm": ric("19900101", 1), "xm": "甲"}])
+    )
+    assert report.consistency == 1.0
+    assert report.details["consistency"]["rules"] == {}
+    assert "consistency" in report.details["not_applicable"]
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    births=st.lists(
+        st.tuples(
+            st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2025, 12, 31)),
+            st.integers(min_value=0, max_value=999),
+            st.sampled_from(["男", "女", "1", "2", "M", "F", "9", ""]),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_consistency_counts_agree_with_a_plain_python_check(people, city, births):
+    rows, checked, agree = [], 0, 0
+    for i, (birth, sequence, gender, same_birth) in enumerate(births):
+        number = ric_with_check(f"110105{birth:%Y%m%d}{sequence:03d}")
+        written = birth if same_birth else birth + dt.timedelta(days=1)
+        rows.append({"gmsfhm": number, "xm": f"人{i}", "xb": gender or None, "csrq": written})
+        checked += 1
+        agree += written == birth
+        if gender in ("男", "1", "M", "女", "2", "F"):
+            checked += 1
+            agree += (gender in ("男", "1", "M")) == (int(number[16]) % 2 == 1)
+    # Two rows may draw the same number: the key keeps the last (as a full load would refuse).
+    by_key = {r["gmsfhm"]: r for r in rows}
+    if len(by_key) != len(rows):
+        return
+    report = quality.measure(people, batch=load(people, city, rows))
+    rules = report.details["consistency"]["rules"]
+    assert rules["birth_date"]["checked"] + rules["gender"]["checked"] == checked
+    assert rules["birth_date"]["agree"] + rules["gender"]["agree"] == agree
+
+
+# --- Timeliness -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"),
+    [(0, 1.0), (2, 1.0), (3, 0.5), (4, 0.0), (10, 0.0)],
+)
+def test_timeliness_falls_from_one_to_zero_between_one_and_two_allowances(
+    people, city, days, expected
+):
+    with freeze_time("2026-03-10 12:00:00+08:00"):
+        load(people, city, [person(1)])  # daily: an allowance of 2 days
+    with freeze_time(dt.datetime(2026, 3, 10, 4, tzinfo=dt.UTC) + dt.timedelta(days=days)):
+        report = quality.measure(people)
+    assert report.timeliness == pytest.approx(expected)
+    assert report.details["timeliness"]["allowance_days"] == 2
+
+
+def test_an_irregular_resource_is_always_timely(city):
+    resource = _publish(city, items(), update_cycle="irregular")
+    with freeze_time("2026-03-03"):
+        load(resource, city, [{"gmsfhm": ric("19900101", 1), "xm": "甲"}])
+    with freeze_time("2030-01-01"):
+        report = quality.measure(resource)
+    assert report.timeliness == 1.0
+    assert "timeliness" in report.details["not_applicable"]
+
+
+def test_data_never_gathered_ages_from_the_publication(people):
+    with freeze_time("2026-03-30"):
+        report = quality.measure(people)
+    assert report.timeliness == 0.0
+    assert report.details["timeliness"]["last_load_at"] is None
+
+
+# --- Score and history ----------------------------------------------------------------------------
+
+
+def test_the_score_is_the_weighted_sum_of_the_dimensions(people, city):
+    rows = [person(i) for i in range(10)]
+    rows[0]["csrq"] = dt.date(1999, 9, 9)
+    with freeze_time("2026-03-10"):
+        report = quality.measure(people, batch=load(people, city, rows, rejected=10))
+    expected = (
+        25 * report.completeness
+        + 25 * report.validity
+        + 20 * report.uniqueness
+        + 15 * report.consistency
+        + 15 * report.timeliness
+    )
+    assert report.score == pytest.approx(expected, abs=0.05)
+    assert report.validity == pytest.approx(0.5)
+    assert report.consistency == pytest.approx(19 / 20)
+    assert 0 < report.score < 100
+    assert sum(quality.WEIGHTS.values()) == 100
+
+
+def test_a_perfect_fresh_load_scores_100(people, city):
+    with freeze_time("2026-03-10"):
+        report = quality.measure(people, batch=load(people, city, [person(i) for i in range(6)]))
+    assert report.score == 100.0
+
+
+def test_history_is_oldest_first_and_latest_is_the_last(people, city):
+    for day in (10, 11, 12):
+        with freeze_time(f"2026-03-{day} 10:00:00+08:00"):
+            quality.measure(people, batch=load(people, city, [person(i) for i in range(day)]))
+    reports = quality.history(people)
+    assert [r.rows for r in reports] == [10, 11, 12]
+    assert quality.latest(people) == reports[-1]
+    assert [r.rows for r in quality.history(people, limit=2)] == [11, 12]
+    assert QualityReport.objects.filter(resource=people, batch__isnull=False).count() == 3
+
+
+def test_the_measure_is_one_aggregate_query_over_the_table(
+    people, city, django_assert_max_num_queries
+):
+    batch = load(people, city, [person(i) for i in range(5)])
+    with django_assert_max_num_queries(8):  # table, items, the scan, last report, batches, save
+        quality.measure(people, batch=batch)
+
+
+# --- The chart ------------------------------------------------------------------------------------
+
+
+def zh(msgid: str) -> str:
+    with translation.override("zh-hans"):
+        return translation.gettext(msgid)
+
+
+def _render(reports: list[QualityReport]) -> str:
+    with translation.override("zh-hans"):
+        return render_to_string("dataplane/_quality_chart.html", {"reports": reports})
+
+
+def test_the_chart_draws_one_point_per_report_scaled_to_the_plot(people, city):
+    scores = []
+    for day, rejected in ((10, 0), (11, 5), (12, 10)):
+        with freeze_time(f"2026-03-{day} 10:00:00+08:00"):
+            batch = load(people, city, [person(i) for i in range(10)], rejected=rejected)
+            scores.append(quality.measure(people, batch=batch).score)
+    html = _render(quality.history(people))
+    points = re.search(r'<polyline[^>]*points="([^"]*)"', html).group(1).split()
+    expected = [f"{x},{round(s / 100 * 180)}" for x, s in zip((0, 288, 576), scores, strict=True)]
+    assert points == expected
+    assert html.count("<circle") == 3
+    assert "2026-03-10" in html and "2026-03-12" in html
+    # Axis labels and dimensions in the reader's language (Chinese once the catalog is built).
+    for msgid in ("Quality score", "Date measured", "Completeness", "Timeliness"):
+        assert zh(msgid) in html
+    score = re.search(r'data-testid="quality-score">([^<]*)<', html).group(1)
+    assert score == f"{scores[-1]:.1f}"
+
+
+def test_the_chart_of_a_single_report_and_of_none(people, city):
+    with freeze_time("2026-03-10"):
+        quality.measure(people, batch=load(people, city, [person(1)]))
+    html = _render(quality.history(people))
+    assert re.search(r'points="0,180"', html)
+    assert "<circle" in html
+    empty = _render([])
+    assert "<svg" not in empty
+    assert zh("No quality measurement yet: the score appears after the first load.") in empty
+
+
+def test_the_chart_marks_a_dimension_that_does_not_apply(city):
+    resource = _publish(city, items(), update_cycle="irregular")
+    with freeze_time("2026-03-10"):
+        quality.measure(
+            resource, batch=load(resource, city, [{"gmsfhm": ric("19900101", 1), "xm": "甲"}])
+        )
+    html = _render(quality.history(resource))
+    # Consistency (no gender or birth date item) and timeliness (irregular) do not apply.
+    assert html.count(zh("not applicable")) == 2
