@@ -81,6 +81,8 @@ bench: setup-dev
 	@if [ -n "$(BENCH_DATABASE_URL)" ]; then BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) benchmarks/run.py; fi
 	$(PY) benchmarks/catalog_search.py
 	@if [ -n "$(BENCH_DATABASE_URL)" ]; then BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) benchmarks/catalog_search.py; fi
+	$(PY) benchmarks/dataplane_load.py
+	@if [ -n "$(BENCH_DATABASE_URL)" ]; then BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) benchmarks/dataplane_load.py; fi
 
 clean:
 	rm -rf $(VENV) node_modules static/dist var/static
