@@ -4,15 +4,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_demand_answer'),
+        ("catalog", "0002_demand_answer"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='maintenancetask',
-            name='trigger',
-            field=models.CharField(choices=[('law_change', 'Change of law or duties'), ('situation_change', 'Change of circumstances'), ('yearly_review', 'Yearly full review'), ('system_upgrade', 'Information system upgrade'), ('data_overdue', 'Data past its update cycle')], max_length=32, verbose_name='trigger'),
+            model_name="maintenancetask",
+            name="trigger",
+            field=models.CharField(
+                choices=[
+                    ("law_change", "Change of law or duties"),
+                    ("situation_change", "Change of circumstances"),
+                    ("yearly_review", "Yearly full review"),
+                    ("system_upgrade", "Information system upgrade"),
+                    ("data_overdue", "Data past its update cycle"),
+                ],
+                max_length=32,
+                verbose_name="trigger",
+            ),
         ),
     ]
