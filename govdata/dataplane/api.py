@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Literal
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
@@ -233,6 +233,41 @@ def changes(request: ApiRequest, resource_id: IdPath, q: Query[ChangesQuery]):
     """What changed after batch ``since`` (incremental sync): call again with ``until``."""
     resource = services.access_resource(request.auth, resource_id)
     return services.read_changes(request.auth, resource, q.since)
+
+
+class ExportQuery(Schema):
+    format: Literal["csv", "xlsx", "json", "ndjson", "parquet"] = "csv"
+    as_of_batch: int | None = Field(None, ge=0, le=MAX_ID, description="the state after a batch")
+    as_of: dt.datetime | None = Field(None, description="the state at a moment")
+    header: Literal["labels", "names"] = Field("labels", description="CSV and Excel header")
+
+
+@router.get(
+    "/resources/{resource_id}/export",
+    response={200: None, **errors(401, 404)},
+    openapi_extra={
+        "responses": {
+            200: {
+                "content": {
+                    "text/csv": {},
+                    "application/json": {},
+                    "application/x-ndjson": {},
+                    "application/vnd.apache.parquet": {},
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {},
+                }
+            }
+        }
+    },
+)
+def export_data(request: ApiRequest, resource_id: IdPath, q: Query[ExportQuery]):
+    """The current state, or the state after a batch or at a moment, as a file streamed in
+    constant memory (CSV in UTF-8 with BOM, Excel, JSON, NDJSON, Parquet)."""
+    resource = services.access_resource(request.auth, resource_id)
+    as_of: int | dt.datetime | None = q.as_of_batch if q.as_of_batch is not None else q.as_of
+    stream = services.export(request.auth, resource, q.format, as_of=as_of, header=q.header)
+    response = StreamingHttpResponse(stream.chunks, content_type=stream.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{stream.filename}"'
+    return response
 
 
 class RuleIO(Schema):

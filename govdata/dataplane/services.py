@@ -879,3 +879,26 @@ def read_changes(actor: Actor, resource: Resource, since: int) -> storage.Change
         details={"since": since, "until": found.until},
     )
     return found
+
+
+def export(
+    actor: Actor,
+    resource: Resource,
+    fmt: str,
+    *,
+    as_of: int | dt.datetime | None = None,
+    header: str = "labels",
+) -> Any:
+    """The resource's data as a file for the provider and those who oversee it (AGG-6 reads;
+    sharing and the portal will export through their grants). Every export is audited."""
+    from . import export as exporting
+
+    stream = exporting.export_rows(resource, fmt, as_of=as_of, header=header)
+    audit.record_read(
+        actor=actor,
+        action="dataplane.export",
+        object_type="catalog.resource",
+        object_id=resource.pk,
+        details={"format": fmt, "batch": stream.batch, "as_of": str(as_of) if as_of else None},
+    )
+    return stream

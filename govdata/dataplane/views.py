@@ -19,11 +19,18 @@ from govdata.core.views import form_failure, page_actor, render_console
 from govdata.orgs.actors import Actor
 from govdata.orgs.views import staff_page
 
-from . import services, storage
+from . import quality, services, storage
 from .forms import UploadForm
 from .models import Batch, BatchStatus, LoadJob
 
 PREVIEW_ROWS = 20
+EXPORT_FORMATS = [
+    ("csv", "CSV"),
+    ("xlsx", "Excel"),
+    ("json", "JSON"),
+    ("ndjson", "NDJSON"),
+    ("parquet", "Parquet"),
+]
 
 
 @staff_page
@@ -72,17 +79,10 @@ def _resource_page(
         .first(),
         "rules": resource.item_rules.order_by("item_name"),
         "max_error_rate": services.max_error_rate(resource),
-        "reports": _quality_reports(resource),
+        "reports": quality.history(resource),
+        "export_formats": EXPORT_FORMATS,
     }
     return render_console(request, "console/data/resource.html", context, status=status)
-
-
-def _quality_reports(resource: Any) -> list[Any]:
-    try:
-        from . import quality
-    except ImportError:
-        return []
-    return list(quality.history(resource))
 
 
 @staff_page

@@ -315,3 +315,37 @@ def test_the_authority_over_the_area_reads_the_data_but_does_not_load_it(datapla
     )
     assert assert_error_body(response, 403)
     assert LoadJob.objects.filter(status=LoadStatus.QUEUED).count() == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json", "ndjson", "parquet", "xlsx"])
+def test_the_data_is_exported_as_a_file_and_the_export_is_audited(dataplane, system, fmt):
+    from govdata.core.models import AuditEntry
+
+    pk = dataplane["resource"].pk
+    response = system("GET", f"/resources/{pk}/export?format={fmt}")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    body = b"".join(response.streaming_content)
+    assert body
+    if fmt == "csv":
+        text = body.decode("utf-8-sig")
+        assert text.splitlines()[0].startswith('"公民身份号码"') or text.startswith("公民身份号码")
+        assert "张2" in text
+    assert AuditEntry.objects.filter(action="dataplane.export").count() == 1
+
+
+def test_an_earlier_state_is_exported_as_it_was(dataplane, system):
+    pk = dataplane["resource"].pk
+    system(
+        "POST",
+        f"/resources/{pk}/push",
+        {"mode": "full", "declared_no_secret": True, "rows": person_rows(1, 5)},
+    )
+    now = b"".join(system("GET", f"/resources/{pk}/export").streaming_content).decode("utf-8-sig")
+    before = b"".join(
+        system("GET", f"/resources/{pk}/export?as_of_batch=1").streaming_content
+    ).decode("utf-8-sig")
+    assert "张5" in now and "张0" not in now
+    assert "张0" in before and "张5" not in before
+    missing = system("GET", f"/resources/{pk}/export?as_of_batch=99")
+    assert assert_error_body(missing, 422)["code"] == "unknown_batch"

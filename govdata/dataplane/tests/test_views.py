@@ -71,6 +71,7 @@ def test_the_data_staff_load_a_file_and_follow_it_to_its_batch(
     page = client.get(f"/console/data/resources/{resource.pk}/").content.decode()
     assert "张0" in page and "29" in page
     assert f"/console/data/resources/{resource.pk}/batches/1/undo/" in page
+    assert f"/api/v1/dataplane/resources/{resource.pk}/export?format=parquet" in page
 
 
 def test_a_load_without_the_declaration_is_not_started(
