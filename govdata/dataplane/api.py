@@ -44,7 +44,7 @@ class JobOut(Schema):
 
     @staticmethod
     def resolve_batch_number(obj: LoadJob) -> int | None:
-        return obj.batch.number if obj.batch_id else None
+        return obj.batch.number if obj.batch is not None else None
 
 
 class JobPage(Schema):
@@ -73,7 +73,7 @@ class BatchOut(Schema):
 
     @staticmethod
     def resolve_undoes(obj: Batch) -> int | None:
-        return obj.undoes.number if obj.undoes_id else None
+        return obj.undoes.number if obj.undoes is not None else None
 
 
 class BatchPage(Schema):

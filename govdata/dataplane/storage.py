@@ -5,13 +5,15 @@
 Each catalog resource with data gets its own table ``dp_r<resource id>``, one column per data
 item of its live version, keyed by the key items. Every row carries ``_batch_from`` (the batch
 that wrote this version of the row) and ``_batch_to`` (the batch that replaced or deleted it;
-NULL while current), and ``_hash``, a digest of the row's visible values so that a full load is
-diffed against the current state without comparing column by column.
+NULL while current).
 
 * The current state is the rows with ``_batch_to IS NULL`` (a unique partial index on the key).
 * The state as of batch B is ``_batch_from <= B AND (_batch_to IS NULL OR _batch_to > B)``.
-* A full load is staged into a temporary table (COPY on PostgreSQL, batched executemany on
-  SQLite), then applied with a few set-based statements: unchanged rows write nothing.
+* A full load is staged into a temporary table (COPY of CSV written by Arrow on PostgreSQL,
+  batched executemany on SQLite), then applied with a few set-based statements comparing the
+  staged and current rows column by column (NULL-safe): unchanged rows write nothing. The first
+  load into an empty table writes the rows before it builds the table's indexes, as a bulk load
+  does.
 * Undo writes new row versions (it never rewrites history), so every earlier state stays
   readable.
 
@@ -32,18 +34,19 @@ Decisions:
   key items (the key is the row's identity).
 * Only the latest committed batch can be undone: an earlier one would have to be unpicked from
   the batches that followed it. Undoing an undo redoes the batch.
-* ``_hash`` is an MD5 (not a security measure, a change detector) of the row's non-NULL visible
-  values as ``name=value`` pairs, decimals in one canonical text ("2.50" = "2.5"). A NULL value
-  adds nothing, so a column added by a new version leaves earlier digests valid; when an item is
-  hidden or widened, the current rows are digested again (derived data, no new row version), so
-  the next load of the same values finds them unchanged.
+* Rows are compared by their visible columns only: a column added by a new version is NULL in
+  earlier rows and in a load that leaves it out, so those rows stay unchanged; a hidden column is
+  not compared. Decimals are kept in one canonical text ("2.50" = "2.5"); on SQLite they are
+  compared as text, so a widened integer column compares equal to the same decimal.
+* On SQLite, date-times are stored as UTC ISO text of a fixed width (sorting is chronological)
+  and booleans as 0/1.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
-import hashlib
+import io
 import itertools
 import logging
 from collections.abc import Iterable, Iterator, Sequence
@@ -52,7 +55,8 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db import connection, transaction
+import pyarrow.csv as pacsv
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -69,6 +73,7 @@ logger = logging.getLogger(__name__)
 CHUNK_ROWS = 10_000
 STAGE = "_dp_stage"
 STAGE_KEYS = "_dp_stage_keys"
+CLOSE = "_dp_close"
 
 # Widening type changes a new version may make without touching the stored values (see above).
 SAFE_WIDENINGS = {
@@ -94,7 +99,8 @@ def sql_type(item_type: str) -> str:
     if item_type == ItemType.INTEGER:
         return "bigint"
     if item_type == ItemType.DECIMAL:
-        return "numeric"
+        # SQLite's numeric affinity would round past 15 digits: there the canonical text stays.
+        return "numeric" if _postgres() else "text"
     if item_type == ItemType.DATE:
         return "date"
     if item_type == ItemType.DATETIME:
@@ -202,17 +208,11 @@ def _create_table(resource: Resource, version: ResourceVersion, items: list[Any]
         f"{q('_id')} {identity}",
         f"{q('_batch_from')} bigint NOT NULL",
         f"{q('_batch_to')} bigint NULL",
-        f"{q('_hash')} char(32) NOT NULL",
     ] + [f"{q(n)} {c['sql']} NULL" for n, c in columns.items()]
-    key_sql = ", ".join(q(k) for k in key)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TABLE {q(name)} ({', '.join(definitions)})")
-        cursor.execute(
-            f"CREATE UNIQUE INDEX {q(name + '_current')} ON {q(name)} ({key_sql}) "
-            f"WHERE {q('_batch_to')} IS NULL"
-        )
-        cursor.execute(f"CREATE INDEX {q(name + '_from')} ON {q(name)} ({q('_batch_from')})")
-        cursor.execute(f"CREATE INDEX {q(name + '_to')} ON {q(name)} ({q('_batch_to')})")
+        for statement in _index_statements(name, key):
+            cursor.execute(statement)
     now = timezone.now()
     return ResourceTable.objects.create(
         resource=resource,
@@ -222,6 +222,18 @@ def _create_table(resource: Resource, version: ResourceVersion, items: list[Any]
         created_at=now,
         updated_at=now,
     )
+
+
+def _index_statements(name: str, key: list[str]) -> list[str]:
+    """The table's indexes: the key among current rows (unique), and the batch columns that the
+    history reads use."""
+    key_sql = ", ".join(q(k) for k in key)
+    return [
+        f"CREATE UNIQUE INDEX {q(name + '_current')} ON {q(name)} ({key_sql}) "
+        f"WHERE {q('_batch_to')} IS NULL",
+        f"CREATE INDEX {q(name + '_from')} ON {q(name)} ({q('_batch_from')})",
+        f"CREATE INDEX {q(name + '_to')} ON {q(name)} ({q('_batch_to')})",
+    ]
 
 
 def _alter_table(table: ResourceTable, version: ResourceVersion, items: list[Any]) -> ResourceTable:
@@ -271,52 +283,11 @@ def _alter_table(table: ResourceTable, version: ResourceVersion, items: list[Any
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement)
-    rehash = any(
-        columns[n]["hidden"] != old[n]["hidden"] or columns[n]["type"] != old[n]["type"]
-        for n in old
-    )
     table.columns = columns
     table.version = version
     table.updated_at = timezone.now()
     table.save(update_fields=["columns", "version", "updated_at"])
-    if rehash:
-        _rehash_current(Layout.of(table))
     return table
-
-
-def _rehash_current(layout: Layout) -> None:
-    """Digest the current rows again over the visible items after one was hidden or widened, so
-    that the next load of the same values finds them unchanged. The digest is derived data, not
-    history: no row version changes."""
-    schema = layout.schema()
-    t = q(layout.table)
-    columns = ", ".join(q(c) for c in layout.visible)
-    with connection.cursor() as reader, connection.cursor() as writer:
-        last = 0
-        while True:
-            reader.execute(
-                f"SELECT {q('_id')}, {columns} FROM {t} WHERE {q('_batch_to')} IS NULL "
-                f"AND {q('_id')} > %s ORDER BY {q('_id')} LIMIT {CHUNK_ROWS}",
-                [last],
-            )
-            fetched = reader.fetchall()
-            if not fetched:
-                return
-            dicts = []
-            for values in fetched:
-                d = {}
-                for name, value in zip(layout.visible, values[1:], strict=True):
-                    value = _python(value, layout.types[name])
-                    if layout.types[name] == ItemType.DECIMAL and value is not None:
-                        value = decimal_text(value)
-                    d[name] = value
-                dicts.append(d)
-            hashes = row_hashes(pa.RecordBatch.from_pylist(dicts, schema=schema))
-            writer.executemany(
-                f"UPDATE {t} SET {q('_hash')} = %s WHERE {q('_id')} = %s",
-                [(h, values[0]) for h, values in zip(hashes, fetched, strict=True)],
-            )
-            last = fetched[-1][0]
 
 
 def table_of(resource: Resource) -> ResourceTable | None:
@@ -389,22 +360,9 @@ def _conform(record_batch: pa.RecordBatch, layout: Layout) -> pa.RecordBatch:
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
 
 
-def row_hashes(record_batch: pa.RecordBatch) -> list[str]:
-    """MD5 of each row's non-null values as ``name=value`` pairs in column-name order: a NULL
-    value (as in a column added later) leaves the digest unchanged."""
-    parts = []
-    for name in sorted(record_batch.schema.names):
-        text = record_batch.column(name).cast(pa.string())
-        parts.append(pc.binary_join_element_wise(pa.scalar(name), text, "\x1e"))
-    if not parts:
-        return [hashlib.md5(b"", usedforsecurity=False).hexdigest()] * record_batch.num_rows
-    joined = pc.binary_join_element_wise(*parts, "\x1f", null_handling="skip")
-    return [hashlib.md5(s.encode(), usedforsecurity=False).hexdigest() for s in joined.to_pylist()]
-
-
 def _sqlite_value(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat()
+        return value.astimezone(dt.UTC).strftime(_SQLITE_DATETIME)
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, bool):
@@ -412,54 +370,68 @@ def _sqlite_value(value: Any) -> Any:
     return value
 
 
-def _tuples(record_batch: pa.RecordBatch, hashes: list[str], start: int) -> list[tuple[Any, ...]]:
-    columns = [c.to_pylist() for c in record_batch.columns]
-    if not _postgres():
-        columns = [[_sqlite_value(v) for v in c] for c in columns]
-    return list(zip(range(start, start + len(hashes)), hashes, *columns, strict=True))
+# Fixed width, so that text order is time order: 2026-11-30T01:30:00.000000+00:00.
+_SQLITE_DATETIME = "%Y-%m-%dT%H:%M:%S.%f+00:00"
+
+
+def _sqlite_column(column: pa.Array) -> list[Any]:
+    """A column as the values SQLite stores, converted by Arrow, not value by value."""
+    if pa.types.is_timestamp(column.type):
+        column = pc.strftime(column.cast(pa.timestamp("us", tz="UTC")), "%Y-%m-%dT%H:%M:%S+00:00")
+    elif pa.types.is_date(column.type):
+        column = column.cast(pa.string())
+    elif pa.types.is_boolean(column.type):
+        column = column.cast(pa.int8())
+    return column.to_pylist()
 
 
 def _create_stage(cursor: Any, name: str, layout: Layout, columns: list[str]) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {q(name)}")
-    definitions = [f"{q('_seq')} bigint", f"{q('_hash')} char(32)"] + [
-        f"{q(n)} {sql_type(layout.types[n])}" for n in columns
-    ]
+    definitions = [f"{q('_seq')} bigint"] + [f"{q(n)} {sql_type(layout.types[n])}" for n in columns]
     cursor.execute(f"CREATE TEMPORARY TABLE {q(name)} ({', '.join(definitions)})")
+
+
+_CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
 def _stage(rows: Rows, layout: Layout) -> int:
     """Write the incoming rows into the staging table; return how many were read."""
-    columns = ["_seq", "_hash", *layout.visible]
+    columns = ["_seq", *layout.visible]
     count = 0
     with connection.cursor() as cursor:
         _create_stage(cursor, STAGE, layout, layout.visible)
         column_sql = ", ".join(q(c) for c in columns)
         if _postgres():
+            # Arrow writes each batch as CSV (NULL unquoted and empty, text quoted), which COPY
+            # reads at the database's own speed: no Python work per row.
             raw = cursor.cursor
-            with raw.copy(f"COPY {q(STAGE)} ({column_sql}) FROM STDIN") as copy:
+            with raw.copy(f"COPY {q(STAGE)} ({column_sql}) FROM STDIN WITH (FORMAT csv)") as copy:
                 for record_batch in _batches(rows, layout):
-                    hashes = row_hashes(record_batch)
-                    for row in _tuples(record_batch, hashes, count):
-                        copy.write_row(row)
-                    count += len(hashes)
+                    size = record_batch.num_rows
+                    sequence = pa.array(range(count, count + size), pa.int64())
+                    table = pa.Table.from_batches([record_batch]).add_column(0, "_seq", sequence)
+                    buffer = io.BytesIO()
+                    pacsv.write_csv(table, buffer, _CSV)
+                    copy.write(buffer.getbuffer())
+                    count += size
         else:
             marks = ", ".join(["%s"] * len(columns))
             insert = f"INSERT INTO {q(STAGE)} ({column_sql}) VALUES ({marks})"
             for record_batch in _batches(rows, layout):
-                hashes = row_hashes(record_batch)
-                cursor.executemany(insert, _tuples(record_batch, hashes, count))
-                count += len(hashes)
+                size = record_batch.num_rows
+                values = [_sqlite_column(c) for c in record_batch.columns]
+                cursor.executemany(
+                    insert, list(zip(range(count, count + size), *values, strict=True))
+                )
+                count += size
         _check_keys(cursor, STAGE, layout)
     return count
 
 
 def _check_keys(cursor: Any, name: str, layout: Layout) -> None:
-    """Refuse a load with a missing key value or a key given twice (nothing written). Indexes the
-    staged keys first: the diff joins on them."""
+    """Refuse a load with a missing key value or a key given twice (nothing written). A unique
+    index on the staged keys finds duplicates in the pass that builds it; the diff joins on it."""
     key_sql = ", ".join(q(k) for k in layout.key)
-    cursor.execute(f"CREATE INDEX {q(name + '_key')} ON {q(name)} ({key_sql})")
-    if _postgres():
-        cursor.execute(f"ANALYZE {q(name)}")
     missing = " OR ".join(f"{q(k)} IS NULL" for k in layout.key)
     cursor.execute(f"SELECT count(*) FROM {q(name)} WHERE {missing}")
     if cursor.fetchone()[0]:
@@ -467,16 +439,20 @@ def _check_keys(cursor: Any, name: str, layout: Layout) -> None:
             _("Some rows have no value for a key item (%(key)s).") % {"key": ", ".join(layout.key)},
             code="missing_key",
         )
-    cursor.execute(
-        f"SELECT {key_sql} FROM {q(name)} GROUP BY {key_sql} HAVING count(*) > 1 LIMIT 5"
-    )
-    duplicates = cursor.fetchall()
-    if duplicates:
-        shown = "; ".join(", ".join(str(v) for v in row) for row in duplicates)
+    try:
+        with transaction.atomic():
+            cursor.execute(f"CREATE UNIQUE INDEX {q(name + '_key')} ON {q(name)} ({key_sql})")
+    except IntegrityError:
+        cursor.execute(
+            f"SELECT {key_sql} FROM {q(name)} GROUP BY {key_sql} HAVING count(*) > 1 LIMIT 5"
+        )
+        shown = "; ".join(", ".join(str(v) for v in row) for row in cursor.fetchall())
         raise Invalid(
             _("The same key appears more than once in the load: %(keys)s.") % {"keys": shown},
             code="duplicate_keys",
-        )
+        ) from None
+    if _postgres():
+        cursor.execute(f"ANALYZE {q(name)}")
 
 
 def _key_match(left: str, right: str, key: list[str]) -> str:
@@ -685,7 +661,7 @@ def _stage_deletes(deletes: list[dict[str, Any]], layout: Layout) -> None:
     key_sql = ", ".join(q(k) for k in layout.key)
     with connection.cursor() as cursor:
         _create_stage(cursor, STAGE_KEYS, layout, layout.key)
-        marks = ", ".join(["%s"] * (len(layout.key) + 2))
+        marks = ", ".join(["%s"] * (len(layout.key) + 1))
         values = []
         for index, key in enumerate(deletes):
             if set(key) != set(layout.key):
@@ -697,9 +673,9 @@ def _stage_deletes(deletes: list[dict[str, Any]], layout: Layout) -> None:
             row = [key[k] for k in layout.key]
             if not _postgres():
                 row = [_sqlite_value(v) for v in row]
-            values.append((index, "", *row))
+            values.append((index, *row))
         cursor.executemany(
-            f"INSERT INTO {q(STAGE_KEYS)} ({q('_seq')}, {q('_hash')}, {key_sql}) VALUES ({marks})",
+            f"INSERT INTO {q(STAGE_KEYS)} ({q('_seq')}, {key_sql}) VALUES ({marks})",
             values,
         )
         _check_keys(cursor, STAGE_KEYS, layout)
@@ -720,47 +696,82 @@ def _drop_stage() -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {q(STAGE_KEYS)}")
 
 
+def _differs(layout: Layout, left: str, right: str) -> str:
+    """SQL true when two rows differ in a visible non-key column (NULL-safe)."""
+    tests = []
+    for column in layout.visible:
+        if column in layout.key:
+            continue
+        a, b = f"{left}.{q(column)}", f"{right}.{q(column)}"
+        if _postgres():
+            tests.append(f"{a} IS DISTINCT FROM {b}")
+        elif layout.types[column] == ItemType.DECIMAL:
+            tests.append(f"CAST({a} AS TEXT) IS NOT CAST({b} AS TEXT)")
+        else:
+            tests.append(f"{a} IS NOT {b}")
+    return "(" + " OR ".join(tests) + ")" if tests else "(1 = 0)"
+
+
 def _apply(batch: Batch, layout: Layout, *, full: bool) -> None:
     """The diff, set-based: close what changed or went, insert what is new or changed."""
     t = q(layout.table)
     n = batch.number
-    current = f"t.{q('_batch_to')} IS NULL"
+    columns = ", ".join(q(c) for c in layout.visible)
+    staged = ", ".join("s." + q(c) for c in layout.visible)
+    insert = (
+        f"INSERT INTO {t} ({q('_batch_from')}, {columns}) SELECT %s, {staged} FROM {q(STAGE)} s"
+    )
     with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {t} LIMIT 1")
+        if cursor.fetchone() is None:
+            # The first load into an empty table: write the rows, then build the indexes over
+            # them, as a bulk load does (the staged keys are unique already).
+            for index in ("_current", "_from", "_to"):
+                cursor.execute(f"DROP INDEX {q(layout.table + index)}")
+            cursor.execute(f"{insert} ORDER BY s.{q('_seq')}", [n])
+            written = cursor.rowcount
+            for statement in _index_statements(layout.table, layout.key):
+                cursor.execute(statement)
+            batch.rows_updated = batch.rows_deleted = 0
+            batch.rows_inserted = written
+            batch.rows_unchanged = batch.rows_read - written
+            return
+        match = _key_match("t", "s", layout.key)
+        current = f"t.{q('_batch_to')} IS NULL"
+        cursor.execute(f"DROP TABLE IF EXISTS {q(CLOSE)}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {q(CLOSE)} ({q('_id')} bigint)")
         cursor.execute(
-            f"SELECT count(*) FROM {q(STAGE)} s JOIN {t} t ON {_key_match('t', 's', layout.key)} "
-            f"AND {current} AND t.{q('_hash')} <> s.{q('_hash')}"
+            f"INSERT INTO {q(CLOSE)} SELECT t.{q('_id')} FROM {t} t JOIN {q(STAGE)} s "
+            f"ON {match} WHERE {current} AND {_differs(layout, 's', 't')}"
         )
-        updated = cursor.fetchone()[0]
-        changed = (
-            f"EXISTS (SELECT 1 FROM {q(STAGE)} s WHERE {_key_match('s', 't', layout.key)} "
-            f"AND s.{q('_hash')} <> t.{q('_hash')})"
-        )
+        updated = cursor.rowcount
         if full:
-            gone = (
-                f"NOT EXISTS (SELECT 1 FROM {q(STAGE)} s WHERE {_key_match('s', 't', layout.key)})"
+            cursor.execute(
+                f"INSERT INTO {q(CLOSE)} SELECT t.{q('_id')} FROM {t} t WHERE {current} "
+                f"AND NOT EXISTS (SELECT 1 FROM {q(STAGE)} s WHERE {match})"
             )
         else:
-            gone = (
-                f"EXISTS (SELECT 1 FROM {q(STAGE_KEYS)} s WHERE {_key_match('s', 't', layout.key)})"
+            cursor.execute(
+                f"INSERT INTO {q(CLOSE)} SELECT t.{q('_id')} FROM {t} t "
+                f"JOIN {q(STAGE_KEYS)} s ON {match} WHERE {current}"
+            )
+        gone = cursor.rowcount
+        if updated or gone:
+            cursor.execute(
+                f"UPDATE {t} SET {q('_batch_to')} = %s "
+                f"WHERE {q('_id')} IN (SELECT {q('_id')} FROM {q(CLOSE)})",
+                [n],
             )
         cursor.execute(
-            f"UPDATE {t} AS t SET {q('_batch_to')} = %s "
-            f"WHERE t.{q('_batch_to')} IS NULL AND ({changed} OR {gone})",
-            [n],
-        )
-        closed = cursor.rowcount
-        columns = ", ".join(q(c) for c in layout.visible)
-        cursor.execute(
-            f"INSERT INTO {t} ({q('_batch_from')}, {q('_hash')}, {columns}) "
-            f"SELECT %s, s.{q('_hash')}, {', '.join('s.' + q(c) for c in layout.visible)} "
-            f"FROM {q(STAGE)} s WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE "
-            f"{_key_match('t', 's', layout.key)} AND {current}) ORDER BY s.{q('_seq')}",
+            f"{insert} WHERE NOT EXISTS (SELECT 1 FROM {t} t WHERE {match} AND {current}) "
+            f"ORDER BY s.{q('_seq')}",
             [n],
         )
         written = cursor.rowcount
+        cursor.execute(f"DROP TABLE {q(CLOSE)}")
     batch.rows_updated = updated
     batch.rows_inserted = written - updated
-    batch.rows_deleted = closed - updated
+    batch.rows_deleted = gone
     batch.rows_unchanged = batch.rows_read - written
 
 
@@ -814,8 +825,8 @@ def undo_batch(resource: Resource, batch: Batch, *, actor: Auditable | ActorRef)
             )
             closed = cursor.rowcount
             cursor.execute(
-                f"INSERT INTO {t} ({q('_batch_from')}, {q('_hash')}, {columns}) "
-                f"SELECT %s, {q('_hash')}, {columns} FROM {t} "
+                f"INSERT INTO {t} ({q('_batch_from')}, {columns}) "
+                f"SELECT %s, {columns} FROM {t} "
                 f"WHERE {q('_batch_to')} = %s ORDER BY {q('_id')}",
                 [undo.number, batch.number],
             )
@@ -982,7 +993,7 @@ def changes_since(resource: Resource, number: int) -> Changes:
     was = f"SELECT 1 FROM {t} o WHERE {_key_match('o', 't', layout.key)} AND {_as_of(number, 'o')}"
     fresh = (
         f"t.{q('_batch_to')} IS NULL AND t.{q('_batch_from')} > {int(number)} "
-        f"AND NOT EXISTS ({was} AND o.{q('_hash')} = t.{q('_hash')})"
+        f"AND NOT EXISTS ({was} AND NOT {_differs(layout, 'o', 't')})"
     )
     inserted = _select(layout, f"{fresh} AND NOT EXISTS ({was})", [], suffix=_order(layout))
     updated = _select(layout, f"{fresh} AND EXISTS ({was})", [], suffix=_order(layout))

@@ -111,7 +111,6 @@ def test_the_table_has_a_typed_column_per_item_keyed_by_the_key_items(resource):
         "_id",
         "_batch_from",
         "_batch_to",
-        "_hash",
         "gmsfhm",
         "xm",
         "djrq",
