@@ -16,6 +16,7 @@ from govdata.catalog.api import router as catalog_router
 from govdata.core.api import router as core_router
 from govdata.core.errors import ServiceError
 from govdata.dataplane.api import router as dataplane_router
+from govdata.dataplane.api_pull import router as pull_router
 from govdata.dataplane.api_single_source import router as single_source_router
 from govdata.interop.api import router as interop_router
 from govdata.orgs.api import router as orgs_router
@@ -39,6 +40,7 @@ api.add_router("/", orgs_router)
 api.add_router("/catalog/", catalog_router)
 api.add_router("/interop/", interop_router)
 api.add_router("/dataplane/", dataplane_router)
+api.add_router("/dataplane/", pull_router)
 api.add_router("/dataplane/single-source/", single_source_router)
 
 

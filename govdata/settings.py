@@ -247,14 +247,29 @@ DATAPLANE_MAX_UPLOAD_MB = env_int("GOVDATA_DATAPLANE_MAX_UPLOAD_MB", 1024)
 DATAPLANE_MAX_ERROR_RATE = float(env("GOVDATA_DATAPLANE_MAX_ERROR_RATE", "0.05"))
 DATAPLANE_UPLOAD_DIR = Path(env("GOVDATA_DATAPLANE_UPLOAD_DIR", str(VAR_DIR / "uploads")))
 DATAPLANE_STALE_MINUTES = env_int("GOVDATA_DATAPLANE_STALE_MINUTES", 10)
+# Pulls (AGG-1): the key that encrypts saved credentials (unset: derived from SECRET_KEY, so
+# rotating SECRET_KEY makes them unreadable), and the limits of a pull.
+CREDENTIALS_KEY = env("GOVDATA_CREDENTIALS_KEY")
+DATAPLANE_PULL_TIMEOUT = env_int("GOVDATA_DATAPLANE_PULL_TIMEOUT", 300)
+DATAPLANE_PULL_MAX_ROWS = env_int("GOVDATA_DATAPLANE_PULL_MAX_ROWS", 10_000_000)
+DATAPLANE_PULL_HTTP_MAX_MB = env_int("GOVDATA_DATAPLANE_PULL_HTTP_MAX_MB", 64)
+DATAPLANE_PULL_RETRY_MINUTES = env_int("GOVDATA_DATAPLANE_PULL_RETRY_MINUTES", 60)
+DATAPLANE_PULL_SQLITE_DIR = Path(
+    env("GOVDATA_DATAPLANE_PULL_SQLITE_DIR", str(VAR_DIR / "pull-sqlite"))
+)
+DATAPLANE_PULL_ALLOW_LOCAL = env_bool("GOVDATA_DATAPLANE_PULL_ALLOW_LOCAL", False)
 
 PLATFORM_NAME = _("City Government Data Platform")
 # The function that gives the actor of a page request (core's pages ask it; orgs answers).
 ACTOR_RESOLVER = "govdata.orgs.auth.actor_of"
 # What `manage.py load_demo` loads, in order and in one transaction: the demo city's organisations
-# and people, then what each later app builds on them (the catalog). Listed here so that `orgs`
+# and people, then what each later app builds on them (the catalog, then its data). Listed here so that `orgs`
 # never imports the apps that depend on it.
-DEMO_LOADERS = ["govdata.orgs.demo.load", "govdata.catalog.demo.load"]
+DEMO_LOADERS = [
+    "govdata.orgs.demo.load",
+    "govdata.catalog.demo.load",
+    "govdata.dataplane.demo.load",
+]
 
 LOGGING = {
     "version": 1,

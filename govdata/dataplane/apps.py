@@ -13,6 +13,6 @@ class DataplaneConfig(AppConfig):
 
     def ready(self) -> None:
         # tasks and jobs register with the queue; workflows declares the coordination case.
-        from . import freshness, jobs, jobs_single_source, tasks, workflows  # noqa: F401
+        from . import freshness, jobs, jobs_pull, jobs_single_source, tasks, workflows  # noqa: F401
 
         freshness.register()  # the zombie rules' facts: when each entry's data was gathered

@@ -902,3 +902,26 @@ def export(
         details={"format": fmt, "batch": stream.batch, "as_of": str(as_of) if as_of else None},
     )
     return stream
+
+
+def start_pull(
+    actor: Actor | ActorRef, resource: Resource, stream: IO[bytes], *, source_name: str
+) -> LoadJob:
+    """A pull (AGG-1): the rows fetched from a department's source, as NDJSON, kept like an
+    upload and loaded in full as a job. The pull source was saved by someone who may load the
+    resource, with the declaration (``pull.py``); a scheduled pull acts as the platform."""
+    _refuse_secret(resource)
+    if not item_specs(resource):
+        raise Invalid(
+            _("This entry has no data items, so it has no table to load into."),
+            code="no_items",
+        )
+    stored = _store(stream, ".ndjson")
+    return _create_job(
+        actor,  # type: ignore[arg-type] # an ActorRef gives the same audit reference
+        resource,
+        stored,
+        kind=BatchKind.FULL,
+        channel=BatchChannel.PULL,
+        source_name=source_name,
+    )

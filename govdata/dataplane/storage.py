@@ -210,6 +210,11 @@ def _create_table(resource: Resource, version: ResourceVersion, items: list[Any]
         f"{q('_batch_to')} bigint NULL",
     ] + [f"{q(n)} {c['sql']} NULL" for n, c in columns.items()]
     with connection.cursor() as cursor:
+        if name in connection.introspection.table_names(cursor):
+            # A table no ResourceTable describes is left from a flushed database (Django's flush
+            # empties the models' tables only): its rows belong to no batch, so it goes.
+            logger.warning("dropping the orphan data table %s", name)
+            cursor.execute(f"DROP TABLE {q(name)}")
         cursor.execute(f"CREATE TABLE {q(name)} ({', '.join(definitions)})")
         for statement in _index_statements(name, key):
             cursor.execute(statement)
