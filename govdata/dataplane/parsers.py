@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime as dt
+import functools
 import io
 import json
 import os
@@ -49,6 +50,10 @@ _CHUNK = 1 << 20
 _SNIFF = 64 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CSV_DELIMITERS = (",", "\t", ";")
+
+
+class SlowPath(Exception):
+    """The fast CSV reader stops: the file must be read again by the careful reader."""
 
 
 class ParseError(Invalid):
@@ -96,6 +101,7 @@ class Upload:
     _positions: list[int | None] | None = None
     _batch_rows: int = 50_000
     _empty_message: str = ""
+    _arrow: Iterator[pa.RecordBatch] | None = None  # the fast CSV reader's batches, ready made
 
     def add_row_error(self, row: int, code: str, message: str) -> None:
         self.row_error_count += 1
@@ -104,6 +110,14 @@ class Upload:
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Yield batches of at most ``batch_rows`` rows; raise ``empty`` if the file had none."""
+        if self._arrow is not None:
+            ready, self._arrow = self._arrow, None
+            for batch in ready:
+                self.rows_read += batch.num_rows
+                yield batch
+            if not self.rows_read:
+                raise ParseError(self._empty_message or _("The file has no rows."), code="empty")
+            return
         assert self._rows is not None, "batches() can be read once"
         rows, self._rows = self._rows, None
         names = [item.name for item in self.items]
@@ -181,11 +195,18 @@ def open_upload(
     fmt: Format | None = None,
     batch_rows: int = 50_000,
     sheet: str | None = None,
+    fast: bool = False,
 ) -> Upload:
     """Open an upload and check its header against ``items``; raise ``ParseError`` if unreadable.
 
     ``fmt`` is detected from the file name, then from the content, when not given. Reading stops
     with ``too_large`` as soon as more than ``max_bytes`` have been read.
+
+    ``fast`` lets a UTF-8 CSV file be read by Arrow's CSV reader (about twenty times faster). It
+    reads only files the careful reader would read the same way: at the first thing it would
+    report differently — a row of the wrong width, a blank line, a decoding error, an odd number
+    of quotation marks (a file cut inside a quoted value) — it raises ``SlowPath``, before or
+    after batches were given, and the caller reads the file again with ``fast=False``.
     """
     owns = isinstance(source, str | os.PathLike)
     if isinstance(source, str | os.PathLike):
@@ -200,7 +221,7 @@ def open_upload(
     reader = _LimitedReader(stream, max_bytes, owns=owns)
     fmt = fmt or _detect_format(name, reader)
     if fmt == "csv":
-        upload = _open_csv(reader, items)
+        upload = _open_csv_fast(reader, items) if fast else _open_csv(reader, items)
     elif fmt == "xlsx":
         upload = _open_xlsx(reader, items, sheet)
     elif fmt == "json":
@@ -510,6 +531,114 @@ def _open_csv(reader: _LimitedReader, items: list[ItemSpec]) -> Upload:
     upload._positions = _by_item(positions, len(items))
     upload._rows = _csv_rows(records, upload, len(header))
     return upload
+
+
+def _open_csv_fast(reader: _LimitedReader, items: list[ItemSpec]) -> Upload:
+    """A UTF-8 CSV file read by Arrow's CSV reader; see ``open_upload`` for when it gives up."""
+    head = reader.peek(_SNIFF)
+    if not head.removeprefix(codecs.BOM_UTF8).strip():
+        raise ParseError(_("The file is empty."), code="empty")
+    encoding = _sniff_encoding(head, allow_gb=True)
+    if encoding == "gb18030":
+        raise SlowPath("GB18030 text")
+    if encoding == "utf-8-sig":
+        reader.read(len(codecs.BOM_UTF8))
+        head = head[len(codecs.BOM_UTF8) :]
+    line, newline, _rest = head.partition(b"\n")
+    if not newline or not line.strip() or b'"' in line:
+        raise SlowPath("header")  # a header longer than the sample, blank or quoted
+    first = line.decode("utf-8", errors="strict").rstrip("\r")
+    delimiter = _sniff_delimiter(first)
+    header = next(csv.reader([first], delimiter=delimiter))
+    if len(header) < 2:
+        raise SlowPath("one column")  # a blank line would be a row of one empty value
+    positions, unknown = _match_header(header, items)
+    upload = Upload(
+        fmt="csv",
+        items=items,
+        unknown_columns=unknown,
+        _empty_message=_("The file has a header but no rows."),
+    )
+    upload._arrow = _arrow_csv(reader, items, _by_item(positions, len(items)), delimiter)
+    return upload
+
+
+class _QuoteCountingStream(io.RawIOBase):
+    """Feeds Arrow from the limited reader, counting quotation marks: an odd count at the end
+    means the file was cut inside a quoted value (Arrow would take the rest as the value)."""
+
+    def __init__(self, reader: _LimitedReader):
+        self.reader = reader
+        self.quotes = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self.reader.read(len(buffer))
+        self.quotes += data.count(b'"')
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _arrow_csv(
+    reader: _LimitedReader,
+    items: list[ItemSpec],
+    positions: list[int | None],
+    delimiter: str,
+) -> Iterator[pa.RecordBatch]:
+    import pyarrow.csv as pacsv
+
+    names = [f"f{p}" for p in positions if p is not None]
+    stream = _QuoteCountingStream(reader)
+
+    def stop(row: Any) -> str:
+        return "error"  # the careful reader reports this row with its number
+
+    try:
+        batches = pacsv.open_csv(
+            io.BufferedReader(stream, _CHUNK),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=4 << 20),
+            parse_options=pacsv.ParseOptions(
+                delimiter=delimiter,
+                newlines_in_values=True,
+                ignore_empty_lines=False,
+                invalid_row_handler=stop,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                include_columns=names,
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+        number = 1  # the header is row 1 and the first row Arrow gives
+        header = True
+        for batch in batches:
+            if header and batch.num_rows:
+                batch, header = batch.slice(1), False
+            size = batch.num_rows
+            if not size:
+                continue
+            if names:
+                # Arrow reads a blank line as a row of empty values; the careful reader skips it
+                # (and counts it): a row empty in every column read makes the fast reader stop.
+                empty = functools.reduce(pc.and_, (pc.equal(batch.column(n), "") for n in names))
+                if pc.any(empty).as_py():
+                    raise SlowPath("a blank line or an empty row")
+            arrays = [
+                pa.nulls(size, pa.string()) if p is None else _clean(batch.column(f"f{p}"))
+                for p in positions
+            ]
+            arrays.append(pa.array(range(number + 1, number + 1 + size), pa.int64()))
+            number += size
+            yield pa.RecordBatch.from_arrays(arrays, schema=schema_for(items))
+    except (pa.ArrowException, UnicodeDecodeError) as exc:
+        raise SlowPath(str(exc)) from exc
+    finally:
+        reader.close()
+    if stream.quotes % 2:
+        raise SlowPath("odd number of quotation marks")
 
 
 def _csv_error(exc: csv.Error, row: int) -> ParseError:

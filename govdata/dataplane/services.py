@@ -463,7 +463,17 @@ def _keep_rejected(job: LoadJob, checked: Checked | None, errors: list[Any]) -> 
 
 
 def _read_and_check(job: LoadJob, spool: Path) -> tuple[int, int, int]:
-    """Parse and check the kept file, spooling accepted rows; (read, accepted, rejected)."""
+    """Parse and check the kept file, spooling accepted rows; (read, accepted, rejected). A
+    UTF-8 CSV file is read by the fast reader first; at anything it would not read exactly as
+    the careful reader does, the file is read again from the start by the careful one."""
+    try:
+        return _read_and_check_once(job, spool, fast=True)
+    except parsers.SlowPath:
+        RejectedRecord.objects.filter(job=job).delete()
+        return _read_and_check_once(job, spool, fast=False)
+
+
+def _read_and_check_once(job: LoadJob, spool: Path, *, fast: bool) -> tuple[int, int, int]:
     resource = job.resource
     specs = item_specs(resource)
     rules = rules_of(resource)
@@ -481,6 +491,7 @@ def _read_and_check(job: LoadJob, spool: Path) -> tuple[int, int, int]:
             items=specs,
             max_bytes=max_upload_bytes(),
             sheet=job.sheet or None,
+            fast=fast,
         )
         errors_seen = 0  # parser errors kept in detail so far (the parser details the first 1000)
         for checked in _checked_batches(upload, specs, rules):

@@ -360,3 +360,16 @@ def test_a_job_is_run_once_even_if_the_queue_delivers_it_twice(resource, upload)
     job = upload(csv_text(people(2)))
     assert services.run_job(job.pk) is None
     assert Batch.objects.filter(resource=resource).count() == 1
+
+
+def test_a_file_the_fast_reader_steps_aside_from_is_read_by_the_careful_one(resource, upload):
+    # A short row makes the fast CSV reader stop after it gave batches; the careful reader
+    # reads the file again and reports that row by its number, once.
+    rows = people(900)
+    text = csv_text(rows).replace(f"{ric(500)},张500,2024-05-01,500", f"{ric(500)},张500")
+    job = upload(text)
+    assert job.status == LoadStatus.DONE, job.error
+    assert (job.rows_read, job.rows_accepted, job.rows_rejected) == (900, 899, 1)
+    [record] = RejectedRecord.objects.filter(job=job)
+    assert record.row == 502
+    assert storage.count_current(resource) == 899

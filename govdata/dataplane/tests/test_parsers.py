@@ -20,6 +20,7 @@ from govdata.core.errors import Invalid
 from govdata.dataplane.parsers import (
     ItemSpec,
     ParseError,
+    SlowPath,
     open_upload,
     read_batches,
     schema_for,
@@ -512,3 +513,71 @@ def test_written_csv_reads_back_row_for_row(rows, batch_rows):
     assert table.column("uscc").to_pylist() == [k.strip() for k, _v in rows]
     assert table.column("name").to_pylist() == [v.strip() or None for _k, v in rows]
     assert table.column("_row").to_pylist() == list(range(2, len(rows) + 2))
+
+
+# --- the fast CSV reader: the same table as the careful one, or it steps aside ------------------
+
+
+def read_fast(data: bytes, **kw) -> pa.Table:
+    upload = open_upload(io.BytesIO(data), items=ITEMS, max_bytes=10 * MB, fast=True, **kw)
+    return pa.Table.from_batches(list(upload.batches()), schema=schema_for(ITEMS))
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    rows=st.lists(
+        st.tuples(st.text(min_size=1, max_size=8), st.text(max_size=8), st.text(max_size=4)),
+        min_size=1,
+        max_size=40,
+    ),
+    bom=st.booleans(),
+    delimiter=st.sampled_from([",", "\t", ";"]),
+)
+def test_the_fast_reader_reads_what_the_careful_one_reads_or_steps_aside(rows, bom, delimiter):
+    import csv
+
+    rows = [tuple(v.replace("\x00", "") for v in row) for row in rows]
+    rows = [row for row in rows if row[0].strip()]
+    text = io.StringIO()
+    writer = csv.writer(text, lineterminator="\r\n", delimiter=delimiter)
+    writer.writerow(["uscc", "name", "capital"])
+    writer.writerows(rows)
+    data = ("\ufeff" if bom else "").encode() + text.getvalue().encode()
+    try:
+        careful = read(data)
+    except ParseError as refusal:
+        with pytest.raises((ParseError, SlowPath)) as caught:
+            read_fast(data)
+        if isinstance(caught.value, ParseError):
+            assert caught.value.code == refusal.code
+        return
+    try:
+        fast = read_fast(data)
+    except SlowPath:
+        return
+    assert fast.to_pylist() == careful.to_pylist()
+
+
+def test_plain_files_take_the_fast_reader():
+    data = "uscc,name,capital\n" + "".join(f"A{i}, 名{i} ,{i}.5\n" for i in range(5000))
+    table = read_fast(data.encode())
+    assert table.num_rows == 5000
+    assert table.column("name").to_pylist()[:2] == ["名0", "名1"]
+    assert table.column("_row").to_pylist()[-1] == 5001
+    assert table.column("founded").null_count == 5000
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "uscc,name\nA1,甲\nA2\n".encode(),  # a row of the wrong width
+        "uscc,name\nA1,甲\n\nA2,乙\n".encode(),  # a blank line
+        CSV_TEXT.encode()[: CSV_TEXT.encode().index("海峡".encode())],  # cut inside quotes
+        CSV_TEXT.encode("gbk"),  # GB18030
+        ("uscc,name\n" + "A1,甲\n" * 20_000).encode() + b"A2,\xff\xfe\n",  # bad UTF-8 later on
+        b'"uscc","name"\nA1,x\n',  # a quoted header
+    ],
+)
+def test_the_fast_reader_steps_aside_where_the_careful_one_reports_more(data):
+    with pytest.raises(SlowPath):
+        read_fast(data)
