@@ -399,43 +399,83 @@ def _create_stage(cursor: Any, name: str, layout: Layout, columns: list[str]) ->
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
-def _stage(rows: Rows, layout: Layout) -> int:
-    """Write the incoming rows into the staging table; return how many were read."""
-    columns = ["_seq", *layout.visible]
+def _write_rows(
+    cursor: Any, target: str, lead: str, first: int | None, rows: Rows, layout: Layout
+) -> int:
+    """Write the incoming rows into ``target``'s visible columns, with ``lead`` numbering them
+    from ``first`` (None: every row gets 0 there, for a column set afterwards); the count."""
+    columns = [lead, *layout.visible]
+    column_sql = ", ".join(q(c) for c in columns)
     count = 0
-    with connection.cursor() as cursor:
-        _create_stage(cursor, STAGE, layout, layout.visible)
-        column_sql = ", ".join(q(c) for c in columns)
-        if _postgres():
-            # Arrow writes each batch as CSV (NULL unquoted and empty, text quoted), which COPY
-            # reads at the database's own speed: no Python work per row.
-            raw = cursor.cursor
-            with raw.copy(f"COPY {q(STAGE)} ({column_sql}) FROM STDIN WITH (FORMAT csv)") as copy:
-                for record_batch in _batches(rows, layout):
-                    size = record_batch.num_rows
-                    sequence = pa.array(range(count, count + size), pa.int64())
-                    table = pa.Table.from_batches([record_batch]).add_column(0, "_seq", sequence)
-                    buffer = io.BytesIO()
-                    pacsv.write_csv(table, buffer, _CSV)
-                    copy.write(buffer.getbuffer())
-                    count += size
-        else:
-            marks = ", ".join(["%s"] * len(columns))
-            insert = f"INSERT INTO {q(STAGE)} ({column_sql}) VALUES ({marks})"
+    if _postgres():
+        # Arrow writes each batch as CSV (NULL unquoted and empty, text quoted), which COPY
+        # reads at the database's own speed: no Python work per row.
+        raw = cursor.cursor
+        with raw.copy(f"COPY {q(target)} ({column_sql}) FROM STDIN WITH (FORMAT csv)") as copy:
             for record_batch in _batches(rows, layout):
                 size = record_batch.num_rows
-                values = [_sqlite_column(c) for c in record_batch.columns]
-                cursor.executemany(
-                    insert, list(zip(range(count, count + size), *values, strict=True))
+                start = count if first is None else first
+                numbers = (
+                    pa.array(range(start, start + size), pa.int64())
+                    if first is None
+                    else pa.array([first] * size, pa.int64())
                 )
+                table = pa.Table.from_batches([record_batch]).add_column(0, lead, numbers)
+                buffer = io.BytesIO()
+                pacsv.write_csv(table, buffer, _CSV)
+                copy.write(buffer.getbuffer())
                 count += size
+    else:
+        marks = ", ".join(["%s"] * len(columns))
+        insert = f"INSERT INTO {q(target)} ({column_sql}) VALUES ({marks})"
+        for record_batch in _batches(rows, layout):
+            size = record_batch.num_rows
+            values = [_sqlite_column(c) for c in record_batch.columns]
+            numbers = range(count, count + size) if first is None else [first] * size
+            cursor.executemany(insert, list(zip(numbers, *values, strict=True)))
+            count += size
+    return count
+
+
+def _stage(rows: Rows, layout: Layout) -> int:
+    """Write the incoming rows into the staging table; return how many were read."""
+    with connection.cursor() as cursor:
+        _create_stage(cursor, STAGE, layout, layout.visible)
+        count = _write_rows(cursor, STAGE, "_seq", None, rows, layout)
         _check_keys(cursor, STAGE, layout)
     return count
 
 
-def _check_keys(cursor: Any, name: str, layout: Layout) -> None:
+def _is_empty(layout: Layout) -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {q(layout.table)} LIMIT 1")
+        return cursor.fetchone() is None
+
+
+def _first_load(rows: Rows, layout: Layout, batch: Batch) -> None:
+    """A full load into an empty table writes the rows straight into it, then builds the
+    indexes over them, as a bulk load does; the unique key index refuses duplicate keys."""
+    with connection.cursor() as cursor:
+        for index in ("_current", "_from", "_to"):
+            cursor.execute(f"DROP INDEX {q(layout.table + index)}")
+        batch.rows_read = _write_rows(
+            cursor, layout.table, "_batch_from", batch.number, rows, layout
+        )
+        _check_keys(cursor, layout.table, layout, index=False)
+        for statement in _index_statements(layout.table, layout.key):
+            try:
+                with transaction.atomic():
+                    cursor.execute(statement)
+            except IntegrityError:
+                _refuse_duplicates(cursor, layout.table, layout)
+    batch.rows_inserted = batch.rows_read
+    batch.rows_updated = batch.rows_deleted = batch.rows_unchanged = 0
+
+
+def _check_keys(cursor: Any, name: str, layout: Layout, *, index: bool = True) -> None:
     """Refuse a load with a missing key value or a key given twice (nothing written). A unique
-    index on the staged keys finds duplicates in the pass that builds it; the diff joins on it."""
+    index on the staged keys finds duplicates in the pass that builds it; the diff joins on it.
+    Without ``index`` only missing keys are looked for (the caller's index finds the rest)."""
     key_sql = ", ".join(q(k) for k in layout.key)
     missing = " OR ".join(f"{q(k)} IS NULL" for k in layout.key)
     cursor.execute(f"SELECT count(*) FROM {q(name)} WHERE {missing}")
@@ -444,20 +484,27 @@ def _check_keys(cursor: Any, name: str, layout: Layout) -> None:
             _("Some rows have no value for a key item (%(key)s).") % {"key": ", ".join(layout.key)},
             code="missing_key",
         )
+    if not index:
+        return
     try:
         with transaction.atomic():
             cursor.execute(f"CREATE UNIQUE INDEX {q(name + '_key')} ON {q(name)} ({key_sql})")
     except IntegrityError:
-        cursor.execute(
-            f"SELECT {key_sql} FROM {q(name)} GROUP BY {key_sql} HAVING count(*) > 1 LIMIT 5"
-        )
-        shown = "; ".join(", ".join(str(v) for v in row) for row in cursor.fetchall())
-        raise Invalid(
-            _("The same key appears more than once in the load: %(keys)s.") % {"keys": shown},
-            code="duplicate_keys",
-        ) from None
+        _refuse_duplicates(cursor, name, layout)
     if _postgres():
         cursor.execute(f"ANALYZE {q(name)}")
+
+
+def _refuse_duplicates(cursor: Any, name: str, layout: Layout) -> None:
+    key_sql = ", ".join(q(k) for k in layout.key)
+    cursor.execute(
+        f"SELECT {key_sql} FROM {q(name)} GROUP BY {key_sql} HAVING count(*) > 1 LIMIT 5"
+    )
+    shown = "; ".join(", ".join(str(v) for v in row) for row in cursor.fetchall())
+    raise Invalid(
+        _("The same key appears more than once in the load: %(keys)s.") % {"keys": shown},
+        code="duplicate_keys",
+    )
 
 
 def _key_match(left: str, right: str, key: list[str]) -> str:
@@ -637,12 +684,15 @@ def _load(
                 source_name=source_name,
                 checksum=checksum,
             )
-            batch.rows_read = _stage(rows, layout)
             batch.rows_rejected = rejected
-            if deletes is not None:
-                _stage_deletes(deletes, layout)
-            _apply(batch, layout, full=deletes is None)
-            _drop_stage()
+            if deletes is None and _is_empty(layout):
+                _first_load(rows, layout, batch)
+            else:
+                batch.rows_read = _stage(rows, layout)
+                if deletes is not None:
+                    _stage_deletes(deletes, layout)
+                _apply(batch, layout, full=deletes is None)
+                _drop_stage()
             return _commit(batch, actor, "dataplane.batch.commit")
     except ServiceError:
         raise
@@ -727,20 +777,6 @@ def _apply(batch: Batch, layout: Layout, *, full: bool) -> None:
         f"INSERT INTO {t} ({q('_batch_from')}, {columns}) SELECT %s, {staged} FROM {q(STAGE)} s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT 1 FROM {t} LIMIT 1")
-        if cursor.fetchone() is None:
-            # The first load into an empty table: write the rows, then build the indexes over
-            # them, as a bulk load does (the staged keys are unique already).
-            for index in ("_current", "_from", "_to"):
-                cursor.execute(f"DROP INDEX {q(layout.table + index)}")
-            cursor.execute(f"{insert} ORDER BY s.{q('_seq')}", [n])
-            written = cursor.rowcount
-            for statement in _index_statements(layout.table, layout.key):
-                cursor.execute(statement)
-            batch.rows_updated = batch.rows_deleted = 0
-            batch.rows_inserted = written
-            batch.rows_unchanged = batch.rows_read - written
-            return
         match = _key_match("t", "s", layout.key)
         current = f"t.{q('_batch_to')} IS NULL"
         cursor.execute(f"DROP TABLE IF EXISTS {q(CLOSE)}")
