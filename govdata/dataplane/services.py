@@ -450,16 +450,32 @@ def _checked_batches(
 
 
 def _keep_rejected(job: LoadJob, checked: Checked | None, errors: list[Any]) -> None:
-    records = [
-        RejectedRecord(job=job, row=error.row, values={}, reasons=[error.message])
+    """Store the rejected rows of a batch in one statement (COPY on PostgreSQL): through the ORM
+    a row costs a tenth of a millisecond, which a bad file multiplies."""
+    rows = [
+        (job.pk, error.row, "{}", json.dumps([error.message], ensure_ascii=False))
         for error in errors
     ]
     if checked is not None:
-        records += [
-            RejectedRecord(job=job, row=r.row, values=r.values, reasons=r.reasons)
+        rows += [
+            (
+                job.pk,
+                r.row,
+                json.dumps(r.values, ensure_ascii=False, default=str),
+                json.dumps(r.reasons, ensure_ascii=False),
+            )
             for r in checked.rejected
         ]
-    RejectedRecord.objects.bulk_create(records, batch_size=2000)
+    if not rows:
+        return
+    columns = '"dataplane_rejectedrecord" (job_id, "row", "values", reasons)'
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {columns} FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        else:
+            cursor.executemany(f"INSERT INTO {columns} VALUES (%s, %s, %s, %s)", rows)  # noqa: S608
 
 
 def _read_and_check(job: LoadJob, spool: Path) -> tuple[int, int, int]:

@@ -20,6 +20,7 @@ from govdata.catalog.services import lists as list_services
 from govdata.catalog.services import systems as system_services
 from govdata.catalog.services.zombies import sweep_zombies
 from govdata.catalog.testing import compile_entry, publish
+from govdata.core.actors import ActorRef
 from govdata.core.testing import Endpoint, assert_error_body, endpoint_checks
 
 pytestmark = pytest.mark.django_db
@@ -62,6 +63,8 @@ def lists(context) -> dict:
         compiler=compiler,
         reviewers=[city.actor(city.reviewer)],
     ).resource
+    # Its data arrives through a channel (the data plane records the connection, CAT-7).
+    system_services.record_connection(system, actor=ActorRef.platform("test"), channel="push")
     requester = city.actor(city.outsider)
     demand = list_services.check_file_demand(
         actor=requester, requester=city.other_department, **demand_body()
