@@ -82,7 +82,11 @@ PHASES = {  # where the time of a load goes, by the function that does it (for -
     "parse (parsers: decode, split, batches)": ("parsers.py", "batches"),
     "validate (validation.check_batch)": ("validation.py", "check_batch"),
     "keep rejected rows (RejectedRecord)": ("services.py", "_keep_rejected"),
-    "stage (storage._stage: hashes, executemany/COPY)": ("storage.py", "_stage"),
+    "first load into an empty table (storage._first_load: write, then index)": (
+        "storage.py",
+        "_first_load",
+    ),
+    "stage (storage._stage: executemany/COPY, key check)": ("storage.py", "_stage"),
     "diff and write (storage._apply)": ("storage.py", "_apply"),
     "quality (quality.measure)": ("quality.py", "measure"),
 }
