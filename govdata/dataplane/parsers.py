@@ -563,22 +563,18 @@ def _open_csv_fast(reader: _LimitedReader, items: list[ItemSpec]) -> Upload:
     return upload
 
 
-class _QuoteCountingStream(io.RawIOBase):
+class _QuoteCountingStream(_DecodingStream):
     """Feeds Arrow from the limited reader, counting quotation marks: an odd count at the end
     means the file was cut inside a quoted value (Arrow would take the rest as the value)."""
 
     def __init__(self, reader: _LimitedReader):
-        self.reader = reader
+        super().__init__(reader)
         self.quotes = 0
 
-    def readable(self) -> bool:
-        return True
-
     def readinto(self, buffer: Any) -> int:
-        data = self.reader.read(len(buffer))
-        self.quotes += data.count(b'"')
-        buffer[: len(data)] = data
-        return len(data)
+        size = super().readinto(buffer)
+        self.quotes += bytes(buffer[:size]).count(b'"')
+        return size
 
 
 def _arrow_csv(

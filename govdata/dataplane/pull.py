@@ -51,7 +51,7 @@ from govdata.catalog.models import InformationSystem, Resource
 from govdata.core import audit
 from govdata.core.actors import ActorRef
 from govdata.core.choices import ActorKind
-from govdata.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceError
+from govdata.core.errors import Conflict, Invalid, NotFound, ServiceError
 from govdata.orgs.actors import Actor
 
 from . import services
@@ -658,13 +658,8 @@ def access_source(actor: Actor, source_id: int) -> PullSource:
     )
     if source is None or not services.may_read_data(actor, source.resource):
         raise NotFound(_("No such pull source."))
-    _require_load(actor, source.resource)
+    services.require_load(actor, source.resource)
     return source
-
-
-def _require_load(actor: Actor, resource: Resource) -> None:
-    if not services.may_load(actor, resource):
-        raise Forbidden(_("Only the provider's data staff and systems load its data."))
 
 
 @dataclass
@@ -779,7 +774,7 @@ def create_source(
 ) -> PullSource:
     """A pull source for a resource the actor may load. The declaration that the data holds no
     secret data (AGG-7) is given once, here, for every scheduled pull of it."""
-    _require_load(actor, resource)
+    services.require_load(actor, resource)
     services._refuse_secret(resource)
     services._require_declaration(declared_no_secret)
     fields = _clean(resource, data)
@@ -811,7 +806,7 @@ def update_source(
 ) -> PullSource:
     """Change a source; without new credentials the saved ones are kept (they are never shown,
     so they cannot be sent back). A changed kind needs new credentials."""
-    _require_load(actor, source.resource)
+    services.require_load(actor, source.resource)
     fields = _clean(source.resource, data)
     if credentials is None and fields["kind"] != source.kind and source.secret:
         raise Invalid(
@@ -846,7 +841,7 @@ def update_source(
 
 def delete_source(actor: Actor, source: PullSource) -> None:
     """Remove a source; the loads it made stay, with their batches."""
-    _require_load(actor, source.resource)
+    services.require_load(actor, source.resource)
     with transaction.atomic():
         details = _audit_fields(source)
         source_id = source.pk
@@ -870,7 +865,7 @@ class Probe:
 def test_source(actor: Actor, source: PullSource) -> Probe:
     """Connect and run the query (or fetch the answer) without keeping anything: whether the
     source works, and the columns it gives."""
-    _require_load(actor, source.resource)
+    services.require_load(actor, source.resource)
     try:
         columns = _probe(source)
         probe = Probe(ok=True, error="", columns=columns)
@@ -908,7 +903,7 @@ def _active_job(source: PullSource) -> bool:
 def pull_now(actor: Actor, source: PullSource, *, declared_no_secret: bool) -> LoadJob:
     """Fetch the source now (in the caller's time: bounded by the timeout and the caps) and
     queue its load. A fetch that fails is recorded on the source and raised as ``Conflict``."""
-    _require_load(actor, source.resource)
+    services.require_load(actor, source.resource)
     services._require_declaration(declared_no_secret)
     if _active_job(source):
         raise Conflict(_("A pull of this resource is under way."), code="pull_running")

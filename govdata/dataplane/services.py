@@ -77,6 +77,12 @@ def may_load(actor: Actor, resource: Resource) -> bool:
     )
 
 
+def require_load(actor: Actor, resource: Resource) -> None:
+    """``Forbidden`` unless the actor may load the resource's data."""
+    if not may_load(actor, resource):
+        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+
+
 def may_read_data(actor: Actor, resource: Resource) -> bool:
     """The gathered rows, batches and jobs are read by the provider's own people and systems and
     by those who oversee its area; other departments read them through sharing, later."""
@@ -94,8 +100,8 @@ def access_resource(actor: Actor, resource_id: int, *, load: bool = False) -> Re
     )
     if resource is None or not may_read_data(actor, resource):
         raise NotFound(_("No such catalog entry."))
-    if load and not may_load(actor, resource):
-        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    if load:
+        require_load(actor, resource)
     return resource
 
 
@@ -235,8 +241,7 @@ def _actor_fields(actor: Actor) -> dict[str, Any]:
 
 
 def _precheck(actor: Actor, resource: Resource, declared_no_secret: bool) -> None:
-    if not may_load(actor, resource):
-        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    require_load(actor, resource)
     _refuse_secret(resource)
     _require_declaration(declared_no_secret)
     if not item_specs(resource):
@@ -371,8 +376,7 @@ def start_push(
 
 def retry(actor: Actor, job: LoadJob) -> LoadJob:
     """Run an interrupted or failed load again from its kept file."""
-    if not may_load(actor, job.resource):
-        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    require_load(actor, job.resource)
     if job.status not in (LoadStatus.INTERRUPTED, LoadStatus.FAILED):
         raise Conflict(
             _("Only an interrupted or failed load can be run again."), code="not_retryable"
@@ -798,8 +802,7 @@ def read_rows(
 
 def undo(actor: Actor, resource: Resource, number: int) -> Any:
     """Undo the latest committed batch (AGG-6): the state before it comes back as a new batch."""
-    if not may_load(actor, resource):
-        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    require_load(actor, resource)
     batch = resource.batches.filter(number=number).first()
     if batch is None:
         raise NotFound(_("No such batch."))
@@ -817,8 +820,7 @@ class RuleInput:
 
 def set_rules(actor: Actor, resource: Resource, rules: list[RuleInput]) -> list[ItemRule]:
     """Replace the resource's item rules; every problem is named at once, per item."""
-    if not may_load(actor, resource):
-        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    require_load(actor, resource)
     specs = {s.name: s for s in item_specs(resource)}
     problems: dict[str, str] = {}
     seen: set[str] = set()
@@ -868,8 +870,7 @@ def set_rules(actor: Actor, resource: Resource, rules: list[RuleInput]) -> list[
 
 def set_threshold(actor: Actor, resource: Resource, rate: float | None) -> ResourceTable:
     """The resource's own error-rate threshold (None: the platform's setting)."""
-    if not may_load(actor, resource):
-        raise Forbidden(_("Only the provider's data staff and systems load its data."))
+    require_load(actor, resource)
     if rate is not None and not 0 <= rate <= 1:
         raise Invalid(_("The error rate is a share between 0 and 1."), code="bad_rate")
     with transaction.atomic():

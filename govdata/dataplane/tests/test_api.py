@@ -13,22 +13,18 @@ from django.test import Client
 from django.utils import timezone
 
 from govdata.catalog.models import Resource
-from govdata.catalog.testing import compile_entry, items, publish
+from govdata.catalog.testing import items
 from govdata.core.identifiers import ric_with_check
 from govdata.core.testing import Endpoint, assert_error_body, endpoint_checks
 from govdata.dataplane import storage
 from govdata.dataplane.models import Batch, LoadJob, LoadStatus, RejectedRecord
+from govdata.dataplane.testing import published
 from govdata.orgs.models import ApiKey
 
 pytestmark = pytest.mark.django_db
 
 BASE = "/api/v1/dataplane"
 EXTRA = [{"name": "hs", "label": "户数", "item_type": "integer", "security_level": 1}]
-
-
-@pytest.fixture(autouse=True)
-def uploads(settings, tmp_path):
-    settings.DATAPLANE_UPLOAD_DIR = tmp_path / "uploads"
 
 
 def ric(i: int) -> str:
@@ -44,10 +40,7 @@ def person_rows(n: int, start: int = 0) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def resource(city) -> Resource:
-    compiler = city.actor(city.analyst)
-    version = compile_entry(compiler, city.department, items_=items(*EXTRA))
-    publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)])
-    return Resource.objects.get(pk=version.resource_id)
+    return published(city, items(*EXTRA))
 
 
 @pytest.fixture

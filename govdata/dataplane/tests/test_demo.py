@@ -30,12 +30,6 @@ from govdata.orgs.models import Organisation, Person
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def uploads(settings, tmp_path):
-    settings.DATAPLANE_UPLOAD_DIR = tmp_path / "uploads"
-    return settings.DATAPLANE_UPLOAD_DIR
-
-
 def run(*args: str) -> str:
     out = io.StringIO()
     call_command("load_demo", *args, stdout=out)

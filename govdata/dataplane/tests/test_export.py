@@ -25,11 +25,12 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from govdata.catalog.models import Resource
-from govdata.catalog.testing import compile_entry, items, publish
+from govdata.catalog.testing import items
 from govdata.core.errors import Invalid
 from govdata.core.identifiers import ric_with_check
 from govdata.dataplane import export, parsers, storage
 from govdata.dataplane.models import Batch
+from govdata.dataplane.testing import published
 from govdata.dataplane.validation import check_batch
 
 pytestmark = pytest.mark.django_db
@@ -50,10 +51,7 @@ FORMATS = ["csv", "xlsx", "json", "ndjson", "parquet"]
 
 @pytest.fixture
 def resource(city) -> Resource:
-    compiler = city.actor(city.analyst)
-    version = compile_entry(compiler, city.department, items_=items(*EXTRA))
-    publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)])
-    return Resource.objects.get(pk=version.resource_id)
+    return published(city, items(*EXTRA))
 
 
 def row(i: int, **changes: Any) -> dict[str, Any]:

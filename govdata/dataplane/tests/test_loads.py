@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from govdata.catalog.models import Resource
-from govdata.catalog.testing import compile_entry, items, publish
+from govdata.catalog.testing import items
 from govdata.core.errors import Conflict, Forbidden, Invalid
 from govdata.core.identifiers import ric_with_check
 from govdata.core.models import AuditEntry
@@ -25,24 +25,16 @@ from govdata.dataplane.models import (
     RejectedRecord,
     ResourceTable,
 )
+from govdata.dataplane.testing import published
 
 pytestmark = pytest.mark.django_db
 
 EXTRA = [{"name": "hs", "label": "户数", "item_type": "integer", "security_level": 1}]
 
 
-@pytest.fixture(autouse=True)
-def uploads(settings, tmp_path):
-    settings.DATAPLANE_UPLOAD_DIR = tmp_path / "uploads"
-    return settings.DATAPLANE_UPLOAD_DIR
-
-
 @pytest.fixture
 def resource(city) -> Resource:
-    compiler = city.actor(city.analyst)
-    version = compile_entry(compiler, city.department, items_=items(*EXTRA))
-    publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)])
-    return Resource.objects.select_related("live_version", "provider").get(pk=version.resource_id)
+    return published(city, items(*EXTRA))
 
 
 def ric(i: int) -> str:

@@ -16,12 +16,13 @@ from hypothesis import strategies as st
 
 from govdata.catalog import services
 from govdata.catalog.models import Resource
-from govdata.catalog.testing import compile_entry, entry, items, publish
+from govdata.catalog.testing import entry, items, publish
 from govdata.core import audit
 from govdata.core.errors import Conflict, Invalid
 from govdata.core.models import AuditEntry
 from govdata.dataplane import storage
 from govdata.dataplane.models import Batch, BatchKind, BatchStatus, ResourceTable
+from govdata.dataplane.testing import published
 
 pytestmark = pytest.mark.django_db
 
@@ -33,11 +34,7 @@ EXTRA = [
 ]
 
 
-def _publish(city, item_rows: list[dict[str, Any]]) -> Resource:
-    compiler = city.actor(city.analyst)
-    version = compile_entry(compiler, city.department, items_=item_rows)
-    publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)])
-    return Resource.objects.get(pk=version.resource_id)
+_publish = published
 
 
 def _revise(city, resource: Resource, item_rows: list[dict[str, Any]]) -> Resource:

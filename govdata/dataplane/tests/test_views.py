@@ -7,25 +7,18 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from govdata.catalog.models import Resource
-from govdata.catalog.testing import compile_entry, items, publish
+from govdata.catalog.testing import items
 from govdata.core.identifiers import ric_with_check
 from govdata.dataplane import storage
 from govdata.dataplane.models import Batch, LoadJob, LoadStatus
+from govdata.dataplane.testing import published
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def uploads(settings, tmp_path):
-    settings.DATAPLANE_UPLOAD_DIR = tmp_path / "uploads"
-
-
 @pytest.fixture
 def resource(city) -> Resource:
-    compiler = city.actor(city.analyst)
-    version = compile_entry(compiler, city.department, items_=items())
-    publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)])
-    return Resource.objects.get(pk=version.resource_id)
+    return published(city, items())
 
 
 def csv_file(rows: list[tuple[str, str, str]], name: str = "人口.csv") -> SimpleUploadedFile:
