@@ -78,7 +78,7 @@ def _resource_page(
         .order_by("-number")
         .first(),
         "rules": resource.item_rules.order_by("item_name"),
-        "max_error_rate": services.max_error_rate(resource),
+        "max_error_percent": f"{100 * services.max_error_rate(resource):g}",
         "reports": quality.history(resource),
         "export_formats": EXPORT_FORMATS,
     }

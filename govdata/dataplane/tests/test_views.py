@@ -47,6 +47,7 @@ def test_the_data_staff_load_a_file_and_follow_it_to_its_batch(
     assert f"/console/data/resources/{resource.pk}/" in home.content.decode()
     page = client.get(f"/console/data/resources/{resource.pk}/")
     assert "不含涉密数据" in page.content.decode()
+    assert "被拒行超过 5% 时" in page.content.decode()
     rows = [(ric(i), f"张{i}", "2024-05-01") for i in range(30)]
     rows[4] = (ric(4), "", "2024-05-01")
     response = upload(client, resource, rows, capture=django_capture_on_commit_callbacks)
