@@ -15,7 +15,6 @@ import datetime as dt
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
 import signal
@@ -42,6 +41,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import benchdoc  # noqa: E402  (benchmarks/benchdoc.py)
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
@@ -451,35 +451,6 @@ def time_over_http(queries: list[tuple[str, str, dict]], port: int) -> tuple[lis
             server.wait()
 
 
-def machine() -> str:
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        memory = 0
-    version = (
-        f"sqlite {connection.Database.sqlite_version}"
-        if connection.vendor == "sqlite"
-        else f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
-    )
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB; "
-        f"Python {platform.python_version()}, {version}"
-    )
-
-
-def write_section(lines: list[str]) -> None:
-    begin = f"<!-- catalog-search {connection.vendor} -->"
-    end = f"<!-- /catalog-search {connection.vendor} -->"
-    section = "\n".join([begin, *lines, end])
-    out = ROOT / "docs" / "benchmarks.md"
-    text = out.read_text(encoding="utf-8")
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--entries", type=int, default=10_000)
@@ -505,7 +476,7 @@ def main() -> None:
         for (kind, _t, _f), seconds in zip(queries, in_process["open"], strict=True):
             by_kind.setdefault(kind, []).append(seconds)
         http_times, failures = time_over_http(queries, args.port)
-        about = machine()
+        about = benchdoc.machine()
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         if SCRATCH:
@@ -547,7 +518,7 @@ def main() -> None:
         lines += ["", f"**{failures} HTTP answers were not 200.**"]
     print("\n".join(lines))
     if not args.no_write:
-        write_section(lines)
+        benchdoc.write_section("catalog-search", lines)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,6 @@ import datetime as dt
 import io
 import json
 import os
-import platform
 import pstats
 import random
 import resource
@@ -64,6 +63,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import benchdoc  # noqa: E402  (benchmarks/benchdoc.py)
 from django.db import connection, transaction  # noqa: E402
 
 from govdata.catalog import demo  # noqa: E402
@@ -347,35 +347,6 @@ def time_export(res: Resource) -> dict[str, Any] | None:
 # --- The report -----------------------------------------------------------------------------------
 
 
-def machine() -> str:
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        memory = 0
-    version = (
-        f"sqlite {connection.Database.sqlite_version}"
-        if connection.vendor == "sqlite"
-        else f"PostgreSQL {connection.pg_version // 10000}.{connection.pg_version % 10000}"
-    )
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB; "
-        f"Python {platform.python_version()}, {version}"
-    )
-
-
-def write_section(lines: list[str]) -> None:
-    begin = f"<!-- dataplane-load {connection.vendor} -->"
-    end = f"<!-- /dataplane-load {connection.vendor} -->"
-    section = "\n".join([begin, *lines, end])
-    out = ROOT / "docs" / "benchmarks.md"
-    text = out.read_text(encoding="utf-8")
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + section + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    out.write_text(text, encoding="utf-8")
-
-
 def report(rows: int, figures: dict[str, Any], about: str) -> list[str]:
     floor, first, second = figures["floor"], figures["first"], figures["second"]
     floor_rate = floor["rows"] / floor["seconds"]
@@ -484,7 +455,7 @@ def main() -> None:
         figures["p50"], figures["p99"], figures["found"] = time_lookups(res, first_file)
         figures["export"] = time_export(res)
         print("export", figures["export"], file=sys.stderr)
-        about = machine()
+        about = benchdoc.machine()
     finally:
         shutil.rmtree(folder, ignore_errors=True)
         with contextlib.suppress(Exception):
@@ -494,7 +465,7 @@ def main() -> None:
     lines = report(args.rows, figures, about)
     print("\n".join(lines))
     if not args.no_write:
-        write_section(lines)
+        benchdoc.write_section("dataplane-load", lines)
 
 
 if __name__ == "__main__":
