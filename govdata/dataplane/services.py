@@ -33,6 +33,7 @@ from typing import IO, Any, BinaryIO
 import pyarrow as pa
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -240,15 +241,23 @@ def _actor_fields(actor: Actor) -> dict[str, Any]:
     }
 
 
-def _precheck(actor: Actor, resource: Resource, declared_no_secret: bool) -> None:
+def _precheck(actor: Actor, resource: Resource, declared_no_secret: bool) -> list[parsers.ItemSpec]:
+    """What every load a person or system starts checks before it keeps a file."""
     require_load(actor, resource)
-    _refuse_secret(resource)
     _require_declaration(declared_no_secret)
-    if not item_specs(resource):
+    return _loadable(resource)
+
+
+def _loadable(resource: Resource) -> list[parsers.ItemSpec]:
+    """The entry's items, if its data may enter the platform at all."""
+    _refuse_secret(resource)
+    specs = item_specs(resource)
+    if not specs:
         raise Invalid(
             _("This entry has no data items, so it has no table to load into."),
             code="no_items",
         )
+    return specs
 
 
 def _create_job(
@@ -336,8 +345,7 @@ def start_push(
 ) -> LoadJob:
     """A push from a department's system: a full load, or a change set of upserts and deletes by
     key. The rows are kept as NDJSON (and the deletes beside them) for the job."""
-    _precheck(actor, resource, declared_no_secret)
-    specs = item_specs(resource)
+    specs = _precheck(actor, resource, declared_no_secret)
     key = [s.name for s in specs if s.is_key]
     deletes = deletes or []
     if full and deletes:
@@ -370,7 +378,7 @@ def start_push(
         stored,
         kind=BatchKind.FULL if full else BatchKind.CHANGES,
         channel=BatchChannel.PUSH,
-        source_name=source_name or (actor.label if actor else ""),
+        source_name=source_name or actor.label,
     )
 
 
@@ -446,13 +454,6 @@ def _progress(job: LoadJob, **fields: Any) -> None:
     LoadJob.objects.filter(pk=job.pk).update(**fields)
 
 
-def _checked_batches(
-    upload: parsers.Upload, specs: list[parsers.ItemSpec], rules: dict[str, Rule]
-) -> Iterator[Checked]:
-    for batch in upload.batches():
-        yield check_batch(batch, specs, rules)
-
-
 def _keep_rejected(job: LoadJob, checked: Checked | None, errors: list[Any]) -> None:
     """Store the rejected rows of a batch in one statement (COPY on PostgreSQL): through the ORM
     a row costs a tenth of a millisecond, which a bad file multiplies."""
@@ -498,12 +499,12 @@ def _read_and_check_once(job: LoadJob, spool: Path, *, fast: bool) -> tuple[int,
     specs = item_specs(resource)
     rules = rules_of(resource)
     threshold = max_error_rate(resource)
-    schema = storage.Layout.of(storage.ensure_table(resource)).schema()
+    layout = storage.Layout.of(storage.ensure_table(resource))
     read = accepted = rejected = warned = rejected_checked = 0
     with (
         job_path(job).open("rb") as raw,
         pa.OSFile(str(spool), "wb") as sink,
-        pa.ipc.new_file(sink, schema) as writer,
+        pa.ipc.new_file(sink, layout.schema()) as writer,
     ):
         source = _Counting(raw, job.file_name)
         upload = parsers.open_upload(
@@ -514,7 +515,7 @@ def _read_and_check_once(job: LoadJob, spool: Path, *, fast: bool) -> tuple[int,
             fast=fast,
         )
         errors_seen = 0  # parser errors kept in detail so far (the parser details the first 1000)
-        for checked in _checked_batches(upload, specs, rules):
+        for checked in (check_batch(batch, specs, rules) for batch in upload.batches()):
             new_errors = upload.row_errors[errors_seen:]
             errors_seen = len(upload.row_errors)
             _keep_rejected(job, checked, new_errors)
@@ -524,7 +525,7 @@ def _read_and_check_once(job: LoadJob, spool: Path, *, fast: bool) -> tuple[int,
             accepted += checked.accepted.num_rows
             warned += len({row for row, _message in checked.warnings})
             if checked.accepted.num_rows:
-                writer.write_batch(_as_schema(checked.accepted, schema))
+                writer.write_batch(storage.conform(checked.accepted, layout))
             _progress(
                 job,
                 bytes_read=source.count,
@@ -557,18 +558,6 @@ def _too_many(rejected: int, read: int, threshold: float) -> str:
     }
 
 
-def _as_schema(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
-    arrays = []
-    for target in schema:
-        index = batch.schema.get_field_index(target.name)
-        arrays.append(
-            pa.nulls(batch.num_rows, target.type)
-            if index < 0
-            else batch.column(index).cast(target.type)
-        )
-    return pa.RecordBatch.from_arrays(arrays, schema=schema)
-
-
 def _spooled(spool: Path) -> Iterator[pa.RecordBatch]:
     with pa.memory_map(str(spool)) as source:
         reader = pa.ipc.open_file(source)
@@ -587,12 +576,15 @@ def _claim(job_id: int) -> LoadJob | None:
     """Take a queued job (compare-and-set: two workers never run the same job)."""
     now = timezone.now()
     taken = LoadJob.objects.filter(pk=job_id, status=LoadStatus.QUEUED).update(
-        status=LoadStatus.READING, started_at=now, heartbeat_at=now, bytes_read=0
+        status=LoadStatus.READING,
+        started_at=now,
+        heartbeat_at=now,
+        bytes_read=0,
+        attempts=F("attempts") + 1,
     )
     if not taken:
         return None
     job = LoadJob.objects.select_related("resource", "resource__live_version").get(pk=job_id)
-    LoadJob.objects.filter(pk=job_id).update(attempts=job.attempts + 1)
     # A job run again starts its rejected rows afresh.
     RejectedRecord.objects.filter(job=job).delete()
     return job
@@ -938,12 +930,7 @@ def start_pull(
     """A pull (AGG-1): the rows fetched from a department's source, as NDJSON, kept like an
     upload and loaded in full as a job. The pull source was saved by someone who may load the
     resource, with the declaration (``pull.py``); a scheduled pull acts as the platform."""
-    _refuse_secret(resource)
-    if not item_specs(resource):
-        raise Invalid(
-            _("This entry has no data items, so it has no table to load into."),
-            code="no_items",
-        )
+    _loadable(resource)
     stored = _store(stream, ".ndjson")
     return _create_job(
         actor,  # type: ignore[arg-type] # an ActorRef gives the same audit reference

@@ -315,7 +315,7 @@ def _batches(rows: Rows, layout: Layout) -> Iterator[pa.RecordBatch]:
     iterator = itertools.chain([first], iterator)
     if isinstance(first, pa.RecordBatch):
         for record_batch in iterator:
-            yield _conform(record_batch, layout)
+            yield conform(record_batch, layout)
         return
     while chunk := list(itertools.islice(iterator, CHUNK_ROWS)):
         unknown = set().union(*(d.keys() for d in chunk)) - allowed
@@ -345,7 +345,7 @@ def _refuse_unknown(unknown: set[str]) -> None:
     )
 
 
-def _conform(record_batch: pa.RecordBatch, layout: Layout) -> pa.RecordBatch:
+def conform(record_batch: pa.RecordBatch, layout: Layout) -> pa.RecordBatch:
     """A parser's record batch as the table's schema (missing items NULL, unknown refused)."""
     schema = layout.schema()
     unknown = set(record_batch.schema.names) - set(layout.visible)
