@@ -333,8 +333,41 @@ def decimal_text(value: Any) -> str:
     number = decimal.Decimal(str(value))
     if not number.is_finite():
         raise Invalid(_("%(value)s is not a number.") % {"value": value}, code="bad_decimal")
-    text = format(number.normalize(), "f")
+    text = format(number.normalize(_EXACT), "f")
     return "0" if text in ("-0", "") else text
+
+
+# normalize() rounds to the context's precision; a decimal item's value is never rounded.
+_EXACT = decimal.Context(prec=10_000)
+_DECIMAL_PARTS = r"^(?P<sign>[+-]?)(?P<whole>[0-9]*)(?:\.(?P<fraction>[0-9]*))?$"
+
+
+def decimal_texts(values: pa.Array) -> pa.Array:
+    """``decimal_text`` of a whole column in Arrow: sign, leading and trailing zeros dropped
+    ("+007.50" → "7.5", "-0.0" → "0"). Values written otherwise (an exponent) go through
+    ``decimal_text`` one by one."""
+    text = values.cast(pa.string())
+    parts = pc.extract_regex(text, _DECIMAL_PARTS)
+    whole = pc.utf8_ltrim(parts.field("whole"), "0")
+    fraction = pc.utf8_rtrim(parts.field("fraction"), "0")
+    digits = pc.greater(
+        pc.add(pc.utf8_length(parts.field("whole")), pc.utf8_length(parts.field("fraction"))), 0
+    )
+    whole = pc.if_else(pc.equal(whole, ""), "0", whole)
+    body = pc.if_else(
+        pc.equal(fraction, ""), whole, pc.binary_join_element_wise(whole, fraction, ".")
+    )
+    negative = pc.and_(pc.equal(parts.field("sign"), "-"), pc.not_equal(body, "0"))
+    result = pc.if_else(negative, pc.binary_join_element_wise("-", body, ""), body)
+    # A struct's fields ignore its nulls: an empty value stays empty.
+    result = pc.if_else(pc.is_valid(text), result, pa.scalar(None, pa.string()))
+    written_otherwise = pc.and_(pc.is_valid(text), pc.invert(pc.fill_null(digits, False)))
+    if pc.any(written_otherwise).as_py():
+        exact = result.to_pylist()
+        for index in pc.indices_nonzero(written_otherwise).to_pylist():
+            exact[index] = decimal_text(text[index].as_py())
+        return pa.array(exact, pa.string())
+    return result
 
 
 def _refuse_unknown(unknown: set[str]) -> None:
@@ -357,9 +390,7 @@ def conform(record_batch: pa.RecordBatch, layout: Layout) -> pa.RecordBatch:
         if index < 0:
             arrays.append(pa.nulls(record_batch.num_rows, type=target.type))
         elif layout.types[target.name] == ItemType.DECIMAL:
-            values = record_batch.column(index).to_pylist()
-            texts = [None if v is None else decimal_text(v) for v in values]
-            arrays.append(pa.array(texts, type=target.type))
+            arrays.append(decimal_texts(record_batch.column(index)))
         else:
             arrays.append(record_batch.column(index).cast(target.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
@@ -402,8 +433,8 @@ _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 def _write_rows(
     cursor: Any, target: str, lead: str, first: int | None, rows: Rows, layout: Layout
 ) -> int:
-    """Write the incoming rows into ``target``'s visible columns, with ``lead`` numbering them
-    from ``first`` (None: every row gets 0 there, for a column set afterwards); the count."""
+    """Write the incoming rows into ``target``'s visible columns and ``lead``: every row gets
+    ``first`` there, or with ``first`` None its position in the load (0, 1, …); the count."""
     columns = [lead, *layout.visible]
     column_sql = ", ".join(q(c) for c in columns)
     count = 0
@@ -414,12 +445,7 @@ def _write_rows(
         with raw.copy(f"COPY {q(target)} ({column_sql}) FROM STDIN WITH (FORMAT csv)") as copy:
             for record_batch in _batches(rows, layout):
                 size = record_batch.num_rows
-                start = count if first is None else first
-                numbers = (
-                    pa.array(range(start, start + size), pa.int64())
-                    if first is None
-                    else pa.array([first] * size, pa.int64())
-                )
+                numbers = _lead(first, count, size)
                 table = pa.Table.from_batches([record_batch]).add_column(0, lead, numbers)
                 buffer = io.BytesIO()
                 pacsv.write_csv(table, buffer, _CSV)
@@ -431,10 +457,16 @@ def _write_rows(
         for record_batch in _batches(rows, layout):
             size = record_batch.num_rows
             values = [_sqlite_column(c) for c in record_batch.columns]
-            numbers = range(count, count + size) if first is None else [first] * size
+            numbers = _lead(first, count, size).to_pylist()
             cursor.executemany(insert, list(zip(numbers, *values, strict=True)))
             count += size
     return count
+
+
+def _lead(first: int | None, count: int, size: int) -> pa.Array:
+    if first is None:
+        return pa.array(range(count, count + size), pa.int64())
+    return pa.repeat(pa.scalar(first, pa.int64()), size)
 
 
 def _stage(rows: Rows, layout: Layout) -> int:

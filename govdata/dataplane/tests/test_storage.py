@@ -391,3 +391,27 @@ def test_measure_large_loads(resource, city):
         f"\n[{connection.vendor}] full load {n} rows: {first_s:.2f}s ({n / first_s:,.0f} rows/s); "
         f"reload 1% changed: {second_s:.2f}s ({n / second_s:,.0f} rows/s)"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    values=st.lists(
+        st.one_of(
+            st.none(),
+            st.from_regex(r"[+-]?[0-9]{0,40}(\.[0-9]{0,40})?", fullmatch=True).filter(
+                lambda t: any(c.isdigit() for c in t)
+            ),
+            st.decimals(allow_nan=False, allow_infinity=False).map(str),
+        ),
+        max_size=20,
+    )
+)
+def test_a_column_of_decimals_gets_the_same_canonical_text_as_one_value(values):
+    expected = [None if v is None else storage.decimal_text(v) for v in values]
+    assert storage.decimal_texts(pa.array(values, pa.string())).to_pylist() == expected
+
+
+def test_decimals_are_never_rounded():
+    long = "1234567890123456789012345678901234567890.000123456789"
+    assert storage.decimal_text(long) == long
+    assert storage.decimal_texts(pa.array([long + "000"])).to_pylist() == [long]
