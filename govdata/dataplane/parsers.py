@@ -499,11 +499,16 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _open_csv(reader: _LimitedReader, items: list[ItemSpec]) -> Upload:
+def _csv_head(reader: _LimitedReader) -> tuple[bytes, str]:
+    """The start of a CSV file and its encoding; an empty file is refused."""
     head = reader.peek(_SNIFF)
     if not head.removeprefix(codecs.BOM_UTF8).strip():
         raise ParseError(_("The file is empty."), code="empty")
-    encoding = _sniff_encoding(head, allow_gb=True)
+    return head, _sniff_encoding(head, allow_gb=True)
+
+
+def _open_csv(reader: _LimitedReader, items: list[ItemSpec]) -> Upload:
+    _head, encoding = _csv_head(reader)
     lines = _text_lines(reader, encoding)
     first = next(lines, "")
     while first and not first.strip():
@@ -535,10 +540,7 @@ def _open_csv(reader: _LimitedReader, items: list[ItemSpec]) -> Upload:
 
 def _open_csv_fast(reader: _LimitedReader, items: list[ItemSpec]) -> Upload:
     """A UTF-8 CSV file read by Arrow's CSV reader; see ``open_upload`` for when it gives up."""
-    head = reader.peek(_SNIFF)
-    if not head.removeprefix(codecs.BOM_UTF8).strip():
-        raise ParseError(_("The file is empty."), code="empty")
-    encoding = _sniff_encoding(head, allow_gb=True)
+    head, encoding = _csv_head(reader)
     if encoding == "gb18030":
         raise SlowPath("GB18030 text")
     if encoding == "utf-8-sig":
