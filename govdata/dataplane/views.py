@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -41,7 +41,11 @@ def data_home(request: HttpRequest) -> HttpResponse:
     resources = (
         catalog_queries.resources_compiled_by(actor)
         .filter(live_version__isnull=False)
-        .annotate(last_batch_at=Max("batches__finished_at"))
+        .annotate(
+            last_batch_at=Max(
+                "batches__finished_at", filter=Q(batches__status=BatchStatus.COMMITTED)
+            )
+        )
         .order_by("provider__name", "code")
     )
     return render_console(request, "console/data/home.html", {"resources": resources})
