@@ -86,7 +86,11 @@ PHASES = {  # where the time of a load goes, by the function that does it (for -
         "storage.py",
         "_first_load",
     ),
-    "stage (storage._stage: executemany/COPY, key check)": ("storage.py", "_stage"),
+    "diff by fingerprint (storage._full_diff: Arrow join, stage the rows that differ)": (
+        "storage.py",
+        "_full_diff",
+    ),
+    "stage a change set (storage._stage: executemany/COPY, key check)": ("storage.py", "_stage"),
     "diff and write (storage._apply)": ("storage.py", "_apply"),
     "quality (quality.measure)": ("quality.py", "measure"),
 }

@@ -9,11 +9,13 @@ NULL while current).
 
 * The current state is the rows with ``_batch_to IS NULL`` (a unique partial index on the key).
 * The state as of batch B is ``_batch_from <= B AND (_batch_to IS NULL OR _batch_to > B)``.
-* A full load is staged into a temporary table (COPY of CSV written by Arrow on PostgreSQL,
-  batched executemany on SQLite), then applied with a few set-based statements comparing the
-  staged and current rows column by column (NULL-safe): unchanged rows write nothing. The first
-  load into an empty table writes the rows before it builds the table's indexes, as a bulk load
-  does.
+* The first load into an empty table writes the rows (COPY of CSV written by Arrow on
+  PostgreSQL, batched executemany on SQLite) before it builds the table's indexes, as a bulk
+  load does. A later full load joins the incoming rows' keys and fingerprints (``_fp``,
+  fingerprints.py) with the current rows' in Arrow and stages only the rows that are new or
+  whose fingerprint differs; a few set-based statements then compare those with the current
+  rows column by column (NULL-safe) and write what changed. Unchanged rows write nothing. A
+  change set is staged whole and applied the same way.
 * Undo writes new row versions (it never rewrites history), so every earlier state stays
   readable.
 
@@ -53,6 +55,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -66,6 +69,7 @@ from govdata.core import audit
 from govdata.core.actors import ActorRef, Auditable, as_ref
 from govdata.core.errors import Conflict, Invalid, ServiceError
 
+from .fingerprints import row_fingerprints
 from .models import Batch, BatchChannel, BatchKind, BatchStatus, ResourceTable
 
 logger = logging.getLogger(__name__)
@@ -74,6 +78,7 @@ CHUNK_ROWS = 10_000
 STAGE = "_dp_stage"
 STAGE_KEYS = "_dp_stage_keys"
 CLOSE = "_dp_close"
+FINGERPRINT = "_fp"  # the row's fingerprint over its compared columns (fingerprints.py)
 
 # Widening type changes a new version may make without touching the stored values (see above).
 SAFE_WIDENINGS = {
@@ -152,6 +157,11 @@ class Layout:
             all_columns=list(columns),
         )
 
+    @property
+    def compared(self) -> list[str]:
+        """The columns whose values tell whether a row changed: the visible ones off the key."""
+        return [n for n in self.visible if n not in self.key]
+
     def schema(self) -> pa.Schema:
         return pa.schema([(n, arrow_type(self.types[n])) for n in self.visible])
 
@@ -208,6 +218,7 @@ def _create_table(resource: Resource, version: ResourceVersion, items: list[Any]
         f"{q('_id')} {identity}",
         f"{q('_batch_from')} bigint NOT NULL",
         f"{q('_batch_to')} bigint NULL",
+        f"{q(FINGERPRINT)} bigint NULL",
     ] + [f"{q(n)} {c['sql']} NULL" for n, c in columns.items()]
     with connection.cursor() as cursor:
         if name in connection.introspection.table_names(cursor):
@@ -231,13 +242,18 @@ def _create_table(resource: Resource, version: ResourceVersion, items: list[Any]
 
 def _index_statements(name: str, key: list[str]) -> list[str]:
     """The table's indexes: the key among current rows (unique), and the batch columns that the
-    history reads use."""
+    history reads use. ``_batch_to`` is indexed where set only: the index holds closed rows,
+    costs nothing to build after a first load, and no planner takes it for the current rows.
+    On PostgreSQL ``_batch_from`` gets a BRIN index: rows are appended batch after batch, so
+    ranges of pages summarise it, built in one pass without a sort."""
     key_sql = ", ".join(q(k) for k in key)
+    batch_from = "USING brin " if _postgres() else ""
     return [
         f"CREATE UNIQUE INDEX {q(name + '_current')} ON {q(name)} ({key_sql}) "
         f"WHERE {q('_batch_to')} IS NULL",
-        f"CREATE INDEX {q(name + '_from')} ON {q(name)} ({q('_batch_from')})",
-        f"CREATE INDEX {q(name + '_to')} ON {q(name)} ({q('_batch_to')})",
+        f"CREATE INDEX {q(name + '_from')} ON {q(name)} {batch_from}({q('_batch_from')})",
+        f"CREATE INDEX {q(name + '_to')} ON {q(name)} ({q('_batch_to')}) "
+        f"WHERE {q('_batch_to')} IS NOT NULL",
     ]
 
 
@@ -423,7 +439,9 @@ def _sqlite_column(column: pa.Array) -> list[Any]:
 
 def _create_stage(cursor: Any, name: str, layout: Layout, columns: list[str]) -> None:
     cursor.execute(f"DROP TABLE IF EXISTS {q(name)}")
-    definitions = [f"{q('_seq')} bigint"] + [f"{q(n)} {sql_type(layout.types[n])}" for n in columns]
+    definitions = [f"{q('_seq')} bigint", f"{q(FINGERPRINT)} bigint"] + [
+        f"{q(n)} {sql_type(layout.types[n])}" for n in columns
+    ]
     cursor.execute(f"CREATE TEMPORARY TABLE {q(name)} ({', '.join(definitions)})")
 
 
@@ -433,9 +451,10 @@ _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 def _write_rows(
     cursor: Any, target: str, lead: str, first: int | None, rows: Rows, layout: Layout
 ) -> int:
-    """Write the incoming rows into ``target``'s visible columns and ``lead``: every row gets
-    ``first`` there, or with ``first`` None its position in the load (0, 1, …); the count."""
-    columns = [lead, *layout.visible]
+    """Write the incoming rows into ``target``'s visible columns, their fingerprints and
+    ``lead``: every row gets ``first`` there, or with ``first`` None its position in the load
+    (0, 1, …); the count."""
+    columns = [lead, FINGERPRINT, *layout.visible]
     column_sql = ", ".join(q(c) for c in columns)
     count = 0
     if _postgres():
@@ -445,8 +464,11 @@ def _write_rows(
         with raw.copy(f"COPY {q(target)} ({column_sql}) FROM STDIN WITH (FORMAT csv)") as copy:
             for record_batch in _batches(rows, layout):
                 size = record_batch.num_rows
-                numbers = _lead(first, count, size)
-                table = pa.Table.from_batches([record_batch]).add_column(0, lead, numbers)
+                table = (
+                    pa.Table.from_batches([record_batch])
+                    .add_column(0, FINGERPRINT, row_fingerprints(record_batch, layout.compared))
+                    .add_column(0, lead, _lead(first, count, size))
+                )
                 buffer = io.BytesIO()
                 pacsv.write_csv(table, buffer, _CSV)
                 copy.write(buffer.getbuffer())
@@ -458,7 +480,8 @@ def _write_rows(
             size = record_batch.num_rows
             values = [_sqlite_column(c) for c in record_batch.columns]
             numbers = _lead(first, count, size).to_pylist()
-            cursor.executemany(insert, list(zip(numbers, *values, strict=True)))
+            digests = row_fingerprints(record_batch, layout.compared).to_pylist()
+            cursor.executemany(insert, list(zip(numbers, digests, *values, strict=True)))
             count += size
     return count
 
@@ -512,10 +535,7 @@ def _check_keys(cursor: Any, name: str, layout: Layout, *, index: bool = True) -
     missing = " OR ".join(f"{q(k)} IS NULL" for k in layout.key)
     cursor.execute(f"SELECT count(*) FROM {q(name)} WHERE {missing}")
     if cursor.fetchone()[0]:
-        raise Invalid(
-            _("Some rows have no value for a key item (%(key)s).") % {"key": ", ".join(layout.key)},
-            code="missing_key",
-        )
+        raise _missing_key(layout)
     if not index:
         return
     try:
@@ -532,8 +552,19 @@ def _refuse_duplicates(cursor: Any, name: str, layout: Layout) -> None:
     cursor.execute(
         f"SELECT {key_sql} FROM {q(name)} GROUP BY {key_sql} HAVING count(*) > 1 LIMIT 5"
     )
-    shown = "; ".join(", ".join(str(v) for v in row) for row in cursor.fetchall())
-    raise Invalid(
+    raise _duplicate_keys(cursor.fetchall())
+
+
+def _missing_key(layout: Layout) -> Invalid:
+    return Invalid(
+        _("Some rows have no value for a key item (%(key)s).") % {"key": ", ".join(layout.key)},
+        code="missing_key",
+    )
+
+
+def _duplicate_keys(examples: Iterable[Sequence[Any]]) -> Invalid:
+    shown = "; ".join(", ".join(str(v) for v in row) for row in examples)
+    return Invalid(
         _("The same key appears more than once in the load: %(keys)s.") % {"keys": shown},
         code="duplicate_keys",
     )
@@ -719,12 +750,13 @@ def _load(
             batch.rows_rejected = rejected
             if deletes is None and _is_empty(layout):
                 _first_load(rows, layout, batch)
+            elif deletes is None:
+                _apply(batch, layout, closing=_full_diff(rows, layout, batch))
             else:
                 batch.rows_read = _stage(rows, layout)
-                if deletes is not None:
-                    _stage_deletes(deletes, layout)
-                _apply(batch, layout, full=deletes is None)
-                _drop_stage()
+                _stage_deletes(deletes, layout)
+                _apply(batch, layout, closing=None)
+            _drop_stage()
             return _commit(batch, actor, "dataplane.batch.commit")
     except ServiceError:
         raise
@@ -790,45 +822,199 @@ def _differs(layout: Layout, left: str, right: str) -> str:
         if column in layout.key:
             continue
         a, b = f"{left}.{q(column)}", f"{right}.{q(column)}"
-        if _postgres():
-            tests.append(f"{a} IS DISTINCT FROM {b}")
-        elif layout.types[column] == ItemType.DECIMAL:
-            tests.append(f"CAST({a} AS TEXT) IS NOT CAST({b} AS TEXT)")
-        else:
-            tests.append(f"{a} IS NOT {b}")
+        if not _postgres() and layout.types[column] == ItemType.DECIMAL:
+            a, b = f"CAST({a} AS TEXT)", f"CAST({b} AS TEXT)"
+        tests.append(_distinct(a, b))
     return "(" + " OR ".join(tests) + ")" if tests else "(1 = 0)"
 
 
-def _apply(batch: Batch, layout: Layout, *, full: bool) -> None:
-    """The diff, set-based: close what changed or went, insert what is new or changed."""
+def _full_diff(rows: Rows, layout: Layout, batch: Batch) -> pa.Array:
+    """A full load into a table that holds rows. The incoming rows' fingerprints are joined
+    by key with the current rows' in Arrow: only the rows that are new or whose fingerprint
+    differs are staged (``_apply`` then compares them exactly). Returns the ids of the current
+    rows the load leaves out. An unchanged row costs no write at all."""
+    record_batches = list(_batches(rows, layout))
+    incoming = _incoming_index(record_batches, layout)
+    batch.rows_read = incoming.num_rows
+    _refuse_bad_keys(incoming, layout)
+    with connection.cursor() as cursor:
+        current = _current_index(cursor, layout)
+    joined = incoming.join(current, layout.key, join_type="full outer")
+    position = joined["_seq"]
+    closing = pc.filter(joined["_id"], pc.is_null(position))
+    same = pc.fill_null(pc.equal(joined[FINGERPRINT], joined["_current_fp"]), False)
+    staged = pc.filter(position, pc.and_(pc.is_valid(position), pc.invert(same)))
+    chosen = np.zeros(incoming.num_rows, dtype=bool)
+    chosen[staged.to_numpy()] = True
+
+    def candidates() -> Iterator[pa.RecordBatch]:
+        start = 0
+        for record_batch in record_batches:
+            size = record_batch.num_rows
+            mask = chosen[start : start + size]
+            start += size
+            if mask.any():
+                yield record_batch.filter(pa.array(mask))
+
+    with connection.cursor() as cursor:
+        _create_stage(cursor, STAGE, layout, layout.visible)
+        _write_rows(cursor, STAGE, "_seq", None, candidates(), layout)
+        _check_keys(cursor, STAGE, layout)
+    return closing
+
+
+def _incoming_index(record_batches: list[pa.RecordBatch], layout: Layout) -> pa.Table:
+    """Each incoming row's key, fingerprint and position in the load."""
+    schema = pa.schema(
+        [(k, arrow_type(layout.types[k])) for k in layout.key]
+        + [(FINGERPRINT, pa.int64()), ("_seq", pa.int64())]
+    )
+    parts, count = [], 0
+    for record_batch in record_batches:
+        size = record_batch.num_rows
+        parts.append(
+            pa.record_batch(
+                [record_batch.column(record_batch.schema.get_field_index(k)) for k in layout.key]
+                + [row_fingerprints(record_batch, layout.compared), _lead(None, count, size)],
+                schema=schema,
+            )
+        )
+        count += size
+    return pa.Table.from_batches(parts, schema=schema)
+
+
+def _refuse_bad_keys(incoming: pa.Table, layout: Layout) -> None:
+    """Refuse a load with a missing key value or a key given twice (nothing written)."""
+    if any(incoming[k].null_count for k in layout.key):
+        raise _missing_key(layout)
+    counted = incoming.group_by(layout.key).aggregate([("_seq", "count")])
+    if counted.num_rows < incoming.num_rows:
+        twice = counted.filter(pc.greater(counted["_seq_count"], 1)).slice(0, 5)
+        raise _duplicate_keys(zip(*(twice[k].to_pylist() for k in layout.key), strict=True))
+
+
+# How each key column travels out of the database to be joined with the incoming keys: the SQL
+# that reads it (``{}``: the column) and the Arrow type it arrives as, cast then to the incoming
+# type. SQLite keeps dates and moments as text and truth values as integers.
+_POSTGRES_TRANSPORT: dict[str, tuple[str, pa.DataType]] = {
+    ItemType.INTEGER: ("{}", pa.int64()),
+    ItemType.DATE: ("{}", pa.date32()),
+    ItemType.DATETIME: ("(extract(epoch FROM {}) * 1000000)::bigint", pa.int64()),
+    ItemType.BOOLEAN: ("{}::int", pa.int64()),
+}
+_SQLITE_TRANSPORT: dict[str, tuple[str, pa.DataType]] = {
+    ItemType.INTEGER: ("{}", pa.int64()),
+    ItemType.BOOLEAN: ("{}", pa.int64()),
+}
+
+
+def _current_index(cursor: Any, layout: Layout) -> pa.Table:
+    """Each current row's id, fingerprint and key, as Arrow columns of the incoming types."""
+    names = ["_id", "_current_fp", *layout.key]
+    if _postgres():
+        transports = [
+            _POSTGRES_TRANSPORT.get(layout.types[k], ("{}::text", pa.string())) for k in layout.key
+        ]
+    else:
+        transports = [
+            _SQLITE_TRANSPORT.get(layout.types[k], ("CAST({} AS TEXT)", pa.string()))
+            for k in layout.key
+        ]
+    selects = [q("_id"), q(FINGERPRINT)] + [
+        sql.format(q(k)) for k, (sql, _type) in zip(layout.key, transports, strict=True)
+    ]
+    select = f"SELECT {', '.join(selects)} FROM {q(layout.table)} WHERE {q('_batch_to')} IS NULL"
+    types = [pa.int64(), pa.int64()] + [arrow for _sql, arrow in transports]
+    if _postgres():
+        columns = _copied(cursor, select, names, types)
+    else:
+        cursor.execute(select)
+        values = list(zip(*cursor.fetchall(), strict=True)) or [()] * len(names)
+        columns = [pa.array(v, t) for v, t in zip(values, types, strict=True)]
+    columns[2:] = [
+        c.cast(arrow_type(layout.types[k])) for k, c in zip(layout.key, columns[2:], strict=True)
+    ]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def _copied(cursor: Any, select: str, names: list[str], types: list[pa.DataType]) -> list[pa.Array]:
+    """The columns of a PostgreSQL query, read through COPY as CSV by Arrow."""
+    buffer = io.BytesIO()
+    with cursor.cursor.copy(f"COPY ({select}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for data in copy:
+            buffer.write(data)
+    if not buffer.tell():
+        return [pa.array([], t) for t in types]
+    buffer.seek(0)
+    table = pacsv.read_csv(
+        buffer,
+        read_options=pacsv.ReadOptions(column_names=names),
+        convert_options=pacsv.ConvertOptions(
+            column_types=dict(zip(names, types, strict=True)),
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        ),
+    )
+    return [c.combine_chunks() for c in table.columns]
+
+
+def _write_ids(cursor: Any, target: str, ids: pa.Array) -> int:
+    """Write row ids into ``target``'s ``_id`` column; the count."""
+    if not len(ids):
+        return 0
+    if _postgres():
+        buffer = io.BytesIO()
+        pacsv.write_csv(pa.table({"_id": ids}), buffer, _CSV)
+        with cursor.cursor.copy(
+            f"COPY {q(target)} ({q('_id')}) FROM STDIN WITH (FORMAT csv)"
+        ) as copy:
+            copy.write(buffer.getbuffer())
+    else:
+        cursor.executemany(
+            f"INSERT INTO {q(target)} ({q('_id')}) VALUES (%s)", [(i,) for i in ids.to_pylist()]
+        )
+    return len(ids)
+
+
+def _distinct(a: str, b: str) -> str:
+    """SQL true when two values differ, an empty value differing from any other."""
+    return f"{a} IS DISTINCT FROM {b}" if _postgres() else f"{a} IS NOT {b}"
+
+
+def _apply(batch: Batch, layout: Layout, *, closing: pa.Array | None) -> None:
+    """The diff, set-based: close what changed or went, insert what is new or changed, and
+    give the unchanged staged rows their fingerprint (one that was stale made them staged).
+    ``closing``: the ids of the current rows a full load leaves out; None for a change set,
+    whose deletions are the staged keys."""
     t = q(layout.table)
     n = batch.number
-    columns = ", ".join(q(c) for c in layout.visible)
-    staged = ", ".join("s." + q(c) for c in layout.visible)
+    columns = ", ".join(q(c) for c in [FINGERPRINT, *layout.visible])
+    staged = ", ".join("s." + q(c) for c in [FINGERPRINT, *layout.visible])
     insert = (
         f"INSERT INTO {t} ({q('_batch_from')}, {columns}) SELECT %s, {staged} FROM {q(STAGE)} s"
     )
+    # The staged rows are few beside the table's: each is looked up by key among the current
+    # rows. SQLite's planner, without statistics, would rather walk the table (CROSS JOIN
+    # fixes its order); PostgreSQL has ANALYZEd the stage.
+    join = "JOIN" if _postgres() else "CROSS JOIN"
     with connection.cursor() as cursor:
         match = _key_match("t", "s", layout.key)
         current = f"t.{q('_batch_to')} IS NULL"
         cursor.execute(f"DROP TABLE IF EXISTS {q(CLOSE)}")
         cursor.execute(f"CREATE TEMPORARY TABLE {q(CLOSE)} ({q('_id')} bigint)")
         cursor.execute(
-            f"INSERT INTO {q(CLOSE)} SELECT t.{q('_id')} FROM {t} t JOIN {q(STAGE)} s "
+            f"INSERT INTO {q(CLOSE)} SELECT t.{q('_id')} FROM {q(STAGE)} s {join} {t} t "
             f"ON {match} WHERE {current} AND {_differs(layout, 's', 't')}"
         )
         updated = cursor.rowcount
-        if full:
+        if closing is None:
             cursor.execute(
-                f"INSERT INTO {q(CLOSE)} SELECT t.{q('_id')} FROM {t} t WHERE {current} "
-                f"AND NOT EXISTS (SELECT 1 FROM {q(STAGE)} s WHERE {match})"
+                f"INSERT INTO {q(CLOSE)} SELECT t.{q('_id')} FROM {q(STAGE_KEYS)} s "
+                f"{join} {t} t ON {match} WHERE {current}"
             )
+            gone = cursor.rowcount
         else:
-            cursor.execute(
-                f"INSERT INTO {q(CLOSE)} SELECT t.{q('_id')} FROM {t} t "
-                f"JOIN {q(STAGE_KEYS)} s ON {match} WHERE {current}"
-            )
-        gone = cursor.rowcount
+            gone = _write_ids(cursor, CLOSE, closing)
         if updated or gone:
             cursor.execute(
                 f"UPDATE {t} SET {q('_batch_to')} = %s "
@@ -841,6 +1027,13 @@ def _apply(batch: Batch, layout: Layout, *, full: bool) -> None:
             [n],
         )
         written = cursor.rowcount
+        fp = q(FINGERPRINT)
+        cursor.execute(
+            f"UPDATE {t} SET {fp} = (SELECT s.{fp} FROM {q(STAGE)} s "
+            f"WHERE {_key_match(t, 's', layout.key)}) "
+            f"WHERE {q('_id')} IN (SELECT t.{q('_id')} FROM {q(STAGE)} s {join} {t} t "
+            f"ON {match} WHERE {current} AND {_distinct(f't.{fp}', f's.{fp}')})"
+        )
         cursor.execute(f"DROP TABLE {q(CLOSE)}")
     batch.rows_updated = updated
     batch.rows_inserted = written - updated
@@ -882,7 +1075,7 @@ def undo_batch(resource: Resource, batch: Batch, *, actor: Auditable | ActorRef)
             undoes=batch,
         )
         t = q(layout.table)
-        columns = ", ".join(q(c) for c in layout.all_columns)
+        columns = ", ".join(q(c) for c in [FINGERPRINT, *layout.all_columns])
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT count(*) FROM {t} o WHERE o.{q('_batch_from')} = %s "

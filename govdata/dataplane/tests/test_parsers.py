@@ -13,7 +13,7 @@ from xml.sax.saxutils import escape
 
 import pyarrow as pa
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from govdata.core.errors import Invalid
@@ -504,6 +504,7 @@ def test_written_csv_reads_back_row_for_row(rows, batch_rows):
 
     rows = [(k.replace("\x00", ""), v.replace("\x00", "")) for k, v in rows]
     rows = [(k, v) for k, v in rows if k.strip()]
+    assume(rows)  # a header alone is refused as empty (tested apart)
     text = io.StringIO()
     writer = csv.writer(text, lineterminator="\r\n")
     writer.writerow(["uscc", "name"])

@@ -108,6 +108,7 @@ def test_the_table_has_a_typed_column_per_item_keyed_by_the_key_items(resource):
         "_id",
         "_batch_from",
         "_batch_to",
+        "_fp",
         "gmsfhm",
         "xm",
         "djrq",
@@ -249,6 +250,68 @@ def test_a_load_that_breaks_midway_leaves_the_previous_state_intact(resource, ci
     # The next load carries on from the committed state.
     assert counts(load(resource, city, SECOND)) == (1, 1, 1, 3)
     assert storage.rows_as_of(resource, 2) == FIRST
+
+
+def _fingerprints(table: str) -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT gmsfhm, "_fp" FROM {table} WHERE "_batch_to" IS NULL')
+        return dict(cursor.fetchall())
+
+
+def test_a_stale_or_missing_fingerprint_never_changes_what_a_load_does(resource, city):
+    """A row's kept fingerprint only spares work: missing (a table from before fingerprints)
+    or wrong, the row is compared value by value, counted unchanged if it is and given its
+    fingerprint, updated if it is not."""
+    load(resource, city, FIRST)
+    table = ResourceTable.objects.get(resource=resource).table_name
+    kept = _fingerprints(table)
+    assert None not in kept.values() and len(set(kept.values())) == 5
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE {table} SET "_fp" = NULL WHERE hs <= 2')
+        cursor.execute(f'UPDATE {table} SET "_fp" = 7 WHERE hs = 3')
+    again = load(resource, city, FIRST)
+    assert counts(again) == (0, 0, 0, 5)
+    assert count_rows(table) == 5
+    assert _fingerprints(table) == kept
+    with connection.cursor() as cursor:
+        cursor.execute(f'UPDATE {table} SET "_fp" = 7 WHERE hs = 4')
+    renamed = load(resource, city, [*FIRST[:3], row(4, xm="新名"), FIRST[4]])
+    assert counts(renamed) == (0, 1, 0, 4)
+    assert storage.current_rows(resource)[3]["xm"] == "新名"
+    assert 7 not in _fingerprints(table).values()
+
+
+KEYED = [
+    {"name": "nd", "label": "年度", "item_type": "integer", "is_key": True, "is_required": True},
+    {"name": "rq", "label": "日期", "item_type": "date", "is_key": True, "is_required": True},
+    {"name": "sj", "label": "时间", "item_type": "datetime", "is_key": True, "is_required": True},
+    {"name": "bz", "label": "标志", "item_type": "boolean", "is_key": True, "is_required": True},
+    {"name": "dm", "label": "代码", "item_type": "string", "is_key": True, "is_required": True},
+    {"name": "sl", "label": "数量", "item_type": "decimal", "is_key": True, "is_required": True},
+    {"name": "mc", "label": "名称", "item_type": "string"},
+]
+
+
+def test_keys_of_every_type_are_matched_between_loads(city):
+    """A full load matches its rows with the current ones by key, whatever the key's types."""
+    resource = published(city, KEYED)
+
+    def keyed(i: int, mc: str) -> dict[str, Any]:
+        return {
+            "nd": 2020 + i,
+            "rq": dt.date(2024, 1, 1) + dt.timedelta(days=i),
+            "sj": dt.datetime(2024, 1, 1, 8, 0, 0, 123456, tzinfo=dt.UTC) + dt.timedelta(hours=i),
+            "bz": i % 2 == 0,
+            "dm": "" if i == 0 else f'代码,"{i}"',
+            "sl": Decimal(f"{i}.50"),
+            "mc": mc,
+        }
+
+    first = load(resource, city, [keyed(i, "甲") for i in range(4)])
+    assert counts(first) == (4, 0, 0, 0)
+    second = load(resource, city, [keyed(0, "甲"), keyed(1, "乙"), keyed(2, "甲"), keyed(9, "丙")])
+    assert counts(second) == (1, 1, 1, 2)
+    assert {r["mc"] for r in storage.current_rows(resource)} == {"甲", "乙", "丙"}
 
 
 def test_a_new_version_adds_columns_and_hides_removed_items(resource, city):
@@ -415,3 +478,25 @@ def test_decimals_are_never_rounded():
     long = "1234567890123456789012345678901234567890.000123456789"
     assert storage.decimal_text(long) == long
     assert storage.decimal_texts(pa.array([long + "000"])).to_pylist() == [long]
+
+
+def test_tables_from_before_fingerprints_get_the_column_and_load_on(resource, city):
+    """The migration adds ``_fp`` to a data table made before it; the next load of the same
+    rows finds them unchanged and fills their fingerprints in."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection as db
+
+    migration = import_module("govdata.dataplane.migrations.0004_row_fingerprints")
+    load(resource, city, FIRST)
+    table = ResourceTable.objects.get(resource=resource).table_name
+    with db.cursor() as cursor:
+        cursor.execute(f'ALTER TABLE {table} DROP COLUMN "_fp"')
+    editor = SimpleNamespace(connection=db)  # the migration uses the editor's connection only
+    migration.add_fingerprints(apps, editor)
+    migration.add_fingerprints(apps, editor)  # run twice: nothing more happens
+    assert set(_fingerprints(table).values()) == {None}
+    assert counts(load(resource, city, FIRST)) == (0, 0, 0, 5)
+    assert None not in _fingerprints(table).values()
