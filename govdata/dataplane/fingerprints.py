@@ -86,12 +86,12 @@ def _text_digests(array: pa.Array) -> np.ndarray:
     else:
         data = np.frombuffer(data_buffer, np.uint8)[start:end]
     powers, inverse_powers = _power_tables(end - start)
-    weighted = data.astype(np.uint64)
-    weighted += np.uint64(1)  # a zero byte still counts
-    weighted *= powers[: end - start]
+    # Two passes over the bytes: weigh each by its power (a zero byte adds nothing, but the
+    # length is mixed in below), then the running sum.
     sums = np.empty(end - start + 1, np.uint64)
     sums[0] = 0
-    np.cumsum(weighted, out=sums[1:])
+    np.multiply(data, powers[: end - start], out=sums[1:])
+    np.cumsum(sums[1:], out=sums[1:])
     spans = (sums[relative[1:]] - sums[relative[:-1]]) * inverse_powers[relative[:-1]]
     lengths = np.diff(relative)
     for index in np.flatnonzero(lengths >= LONG_TEXT):

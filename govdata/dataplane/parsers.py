@@ -166,7 +166,13 @@ def _schema(names: list[str]) -> pa.Schema:
 def _clean(array: pa.Array) -> pa.Array:
     """Strip surrounding whitespace (full-width too) and turn empty strings into nulls, vectorised."""
     trimmed = pc.utf8_trim_whitespace(array)
-    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    if trimmed.null_count or trimmed.offset or trimmed.type != pa.string():
+        return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+    # The empty ones become nulls through the validity bitmap alone: no copy of the text.
+    filled = pc.not_equal(trimmed, "")
+    return pa.Array.from_buffers(
+        pa.string(), len(trimmed), [filled.buffers()[1], *trimmed.buffers()[1:]]
+    )
 
 
 # --- opening -------------------------------------------------------------------------------------
