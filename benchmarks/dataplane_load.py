@@ -21,7 +21,9 @@ PostgreSQL server of BENCH_DATABASE_URL), with a population register entry (the 
   dump (``export.raw_dump_csv``: ``COPY … TO`` on PostgreSQL).
 
 The figures replace this database's section of docs/benchmarks.md. Usage:
-``python benchmarks/dataplane_load.py [--rows N] [--profile] [--no-write]``.
+``python benchmarks/dataplane_load.py [--rows N] [--rounds N] [--profile] [--no-write]``. The
+machine's speed varies from minute to minute: each figure is the fastest of ``--rounds`` rounds
+(2 by default), the floor and the loads alike.
 """
 
 from __future__ import annotations
@@ -99,16 +101,12 @@ PHASES = {  # where the time of a load goes, by the function that does it (for -
 # --- Setting up ------------------------------------------------------------------------------------
 
 
-def build_resource() -> Resource:
-    """A city (the tests' one) and the population register entry, published."""
-    from govdata.conftest import build_city
-
-    city = build_city()
+def build_resource(city: Any, number: int) -> Resource:
+    """The population register entry of the city's department, published (one per round)."""
     compiler = city.actor(city.analyst)
     items = demo._items(POPULATION.items, POPULATION.sensitivity)
-    version = compile_entry(
-        compiler, city.department, items_=items, name=POPULATION.name, security_level=3
-    )
+    name = POPULATION.name if number == 0 else f"{POPULATION.name}（{number + 1}）"
+    version = compile_entry(compiler, city.department, items_=items, name=name, security_level=3)
     publish(version, compiler=compiler, reviewers=[city.actor(city.reviewer)])
     return Resource.objects.get(pk=version.resource_id)
 
@@ -323,7 +321,17 @@ def time_lookups(res: Resource, path: Path) -> tuple[float, float, int]:
     return statistics.median(ms), percentile(ms, 0.99), found
 
 
-def time_export(res: Resource) -> dict[str, Any] | None:
+def time_export(res: Resource, rounds: int) -> dict[str, Any] | None:
+    """The export and the raw dump, each the fastest of ``rounds`` runs."""
+    runs = [_time_export(res) for _ in range(rounds)]
+    if runs[0] is None:
+        return None
+    best = min(runs, key=lambda r: r["seconds"])
+    raw = min(runs, key=lambda r: r["raw_seconds"])
+    return {**best, **{k: v for k, v in raw.items() if k.startswith("raw_")}}
+
+
+def _time_export(res: Resource) -> dict[str, Any] | None:
     try:
         from govdata.dataplane import export
     except ImportError:
@@ -371,8 +379,13 @@ def report(rows: int, figures: dict[str, Any], about: str) -> list[str]:
         f"synthetic rows ({figures['size_mb']:.0f} MB of CSV, 1% invalid rows planted) loaded "
         "as a load job runs it — parse, validate, keep the rejected rows, stage, diff, write, "
         "measure quality — each load in a process of its own. Floor: the database's own bulk "
-        f"path for the same file, {floor_path}. Targets: first load ≥ 0.5 × the floor's rate; "
-        "second load ≤ 0.5 × the first's time; peak memory ≤ 1 GiB; export ≥ 0.5 × the raw dump.",
+        f"path for the same file, {floor_path}. Each time is the fastest of "
+        f"{figures['rounds']} rounds (a round: the floor, then a first and a second load into a "
+        "new entry; the export and the raw dump run once more than the rounds, after the "
+        "last), as this machine's speed varies from minute to minute; peak memory is the "
+        "largest of the rounds. Targets: first "
+        "load ≥ 0.5 × the floor's rate; second load ≤ 0.5 × the first's time; peak memory "
+        "≤ 1 GiB; export ≥ 0.5 × the raw dump.",
         "",
         "| what | rows | seconds | rows/s | ratio | peak MiB |",
         "| --- | ---: | ---: | ---: | ---: | ---: |",
@@ -433,31 +446,40 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--profile", action="store_true", help="profile the loads too")
     parser.add_argument("--no-write", action="store_true", help="print, do not edit the docs")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds; the fastest counts")
     args = parser.parse_args()
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     folder = Path(tempfile.mkdtemp(prefix="govdata-bench-files-"))
     figures: dict[str, Any] = {}
     try:
-        res = build_resource()
+        from govdata.conftest import build_city
+
+        city = build_city()
         first_file, second_file, changed = write_files(args.rows, folder)
         figures["size_mb"] = first_file.stat().st_size / 2**20
         figures["changed"] = changed
-        connection.close()  # the children write; the parent holds no transaction open
-        figures["floor"] = in_child("floor", "--file", str(first_file))
-        print("floor", figures["floor"], file=sys.stderr)
-        figures["first"] = in_child(
-            "load", "--file", str(first_file), "--resource", str(res.pk),
-            *(["--profile"] if args.profile else []),
-        )  # fmt: skip
-        print("first", figures["first"], file=sys.stderr)
-        figures["second"] = in_child(
-            "load", "--file", str(second_file), "--resource", str(res.pk),
-            *(["--profile"] if args.profile else []),
-        )  # fmt: skip
-        print("second", figures["second"], file=sys.stderr)
+        figures["rounds"] = args.rounds
+        profile = ["--profile"] if args.profile else []
+        rounds: dict[str, list[dict[str, Any]]] = {"floor": [], "first": [], "second": []}
+        for number in range(args.rounds):
+            res = build_resource(city, number)
+            connection.close()  # the children write; the parent holds no transaction open
+            for name, child, file in (
+                ("floor", "floor", first_file),
+                ("first", "load", first_file),
+                ("second", "load", second_file),
+            ):
+                extra = [] if child == "floor" else ["--resource", str(res.pk), *profile]
+                rounds[name].append(in_child(child, "--file", str(file), *extra))
+                print(f"round {number + 1}: {name}", rounds[name][-1], file=sys.stderr)
+        for name, runs in rounds.items():
+            figures[name] = {
+                **min(runs, key=lambda r: r["seconds"]),
+                "peak_mib": max(r["peak_mib"] for r in runs),
+            }
         figures["p50"], figures["p99"], figures["found"] = time_lookups(res, first_file)
-        figures["export"] = time_export(res)
+        figures["export"] = time_export(res, args.rounds + 1)
         print("export", figures["export"], file=sys.stderr)
         about = benchdoc.machine()
     finally:

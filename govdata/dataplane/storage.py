@@ -969,14 +969,13 @@ def _current_index(layout: Layout) -> Callable[[Any], pa.Table]:
         [("_id", pa.int64()), ("_current_fp", pa.int64())]
         + [(k, arrow_type(layout.types[k])) for k in layout.key]
     )
-    marks = (lambda sql: sql) if postgres else (lambda sql: sql.replace("%s", "?"))
 
     def read(cursor: Any) -> pa.Table:
         cursor.execute(top)
         last = cursor.fetchone()[0] or 0
         tables = []
         for low in range(0, last + 1, INDEX_CHUNK_ROWS):
-            cursor.execute(marks(select), (low, low + INDEX_CHUNK_ROWS))
+            cursor.execute(select, (low, low + INDEX_CHUNK_ROWS))
             text = cursor.fetchone()[0]
             if text:
                 read_options = pacsv.ReadOptions(column_names=names)
