@@ -488,13 +488,16 @@ def _read_and_check(job: LoadJob, spool: Path) -> tuple[int, int, int]:
     UTF-8 CSV file is read by the fast reader first; at anything it would not read exactly as
     the careful reader does, the file is read again from the start by the careful one."""
     try:
-        return _read_and_check_once(job, spool, fast=True)
+        unquoted = not parsers.has_quotes(job_path(job))
+        return _read_and_check_once(job, spool, fast=True, unquoted=unquoted)
     except parsers.SlowPath:
         RejectedRecord.objects.filter(job=job).delete()
         return _read_and_check_once(job, spool, fast=False)
 
 
-def _read_and_check_once(job: LoadJob, spool: Path, *, fast: bool) -> tuple[int, int, int]:
+def _read_and_check_once(
+    job: LoadJob, spool: Path, *, fast: bool, unquoted: bool = False
+) -> tuple[int, int, int]:
     resource = job.resource
     specs = item_specs(resource)
     rules = rules_of(resource)
@@ -513,6 +516,7 @@ def _read_and_check_once(job: LoadJob, spool: Path, *, fast: bool) -> tuple[int,
             max_bytes=max_upload_bytes(),
             sheet=job.sheet or None,
             fast=fast,
+            unquoted=unquoted,
         )
         errors_seen = 0  # parser errors kept in detail so far (the parser details the first 1000)
         for checked in (check_batch(batch, specs, rules) for batch in upload.batches()):

@@ -552,11 +552,20 @@ def test_the_fast_reader_reads_what_the_careful_one_reads_or_steps_aside(rows, b
         if isinstance(caught.value, ParseError):
             assert caught.value.code == refusal.code
         return
-    try:
-        fast = read_fast(data)
-    except SlowPath:
-        return
-    assert fast.to_pylist() == careful.to_pylist()
+    # A file without a quotation mark may be split at every line break (``unquoted``).
+    for unquoted in {False, b'"' not in data}:
+        try:
+            fast = read_fast(data, unquoted=unquoted)
+        except SlowPath:
+            continue
+        assert fast.to_pylist() == careful.to_pylist()
+
+
+def test_a_file_said_to_be_unquoted_that_is_not_makes_the_fast_reader_step_aside():
+    data = 'uscc,name\nA1,"甲\n乙"\n'.encode() + "A2,丙\n".encode() * 50_000
+    with pytest.raises(SlowPath):
+        read_fast(data, unquoted=True)
+    assert read_fast(data).column("name").to_pylist()[0] == "甲\n乙"
 
 
 def test_plain_files_take_the_fast_reader():
