@@ -39,7 +39,8 @@ _DATE = r"^(?P<y>[0-9]{4})[-/](?P<m>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})$"
 _ISO_DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 _DATETIME = (
     r"^(?P<y>[0-9]{4})[-/](?P<m>[0-9]{1,2})[-/](?P<d>[0-9]{1,2})[T ]"
-    r"(?P<t>[0-9]{2}:[0-9]{2}:[0-9]{2})$"
+    r"(?P<t>[0-9]{2}:[0-9]{2}:[0-9]{2})(?:\.(?P<f>[0-9]{1,6}))?"
+    r"(?P<z>Z|[+-](?P<zh>[0-9]{2}):?(?P<zm>[0-9]{2}))?$"
 )
 _TRUE = ["1", "true", "t", "yes", "y", "是", "√"]
 _FALSE = ["0", "false", "f", "no", "n", "否", "×"]
@@ -100,6 +101,36 @@ def _calendar(values: pa.Array, pattern: str, time_format: str) -> pa.Array:
     return pc.if_else(pc.fill_null(same_day, False), parsed, None)
 
 
+def _moments(values: pa.Array) -> pa.Array:
+    """Date-times as UTC: written with a date as ``_calendar`` reads it, a time, perhaps a
+    fraction of a second (to the microsecond) and perhaps a zone (Z, +08:00, +0800), as the
+    exports write them; without a zone, the city's local time."""
+    parsed = _calendar(values, _DATETIME, " %H:%M:%S")
+    parts = pc.extract_regex(values, _DATETIME)
+    # The fraction as microseconds: its digits padded on the right to six.
+    digits = pc.utf8_slice_codeunits(
+        pc.binary_join_element_wise(parts.field("f"), "000000", ""), 0, 6
+    )
+    parsed = pc.add(parsed, pc.cast(pc.cast(digits, pa.int64()), pa.duration("us")))
+    local = pc.assume_timezone(
+        parsed, settings.TIME_ZONE, ambiguous="earliest", nonexistent="earliest"
+    )
+    zone = parts.field("z")
+    hours = pc.cast(pc.if_else(pc.equal(parts.field("zh"), ""), "0", parts.field("zh")), pa.int64())
+    minutes = pc.cast(
+        pc.if_else(pc.equal(parts.field("zm"), ""), "0", parts.field("zm")), pa.int64()
+    )
+    offset = pc.multiply(pc.add(pc.multiply(hours, 60), minutes), 60_000_000)
+    offset = pc.if_else(pc.starts_with(zone, "-"), pc.negate(offset), offset)
+    zoned = pc.assume_timezone(pc.subtract(parsed, pc.cast(offset, pa.duration("us"))), "UTC")
+    utc = pa.timestamp("us", tz="UTC")
+    written_with_zone = pc.fill_null(pc.not_equal(zone, ""), False)
+    moments = pc.if_else(written_with_zone, pc.cast(zoned, utc), pc.cast(local, utc))
+    # An offset is less than a day, in whole minutes of an hour (+24:00 and +08:60 are not).
+    possible = pc.and_(pc.less(hours, 24), pc.less(minutes, 60))
+    return pc.if_else(pc.fill_null(possible, False), moments, pa.scalar(None, utc))
+
+
 def _iso_dates(values: pa.Array) -> pa.Array:
     """Dates as ``_calendar`` reads them, ten times faster when every date is written
     YYYY-MM-DD (as most files and every export write them): parsed at once, and a day the
@@ -129,12 +160,7 @@ def _typed(item: ItemSpec, values: pa.Array) -> tuple[pa.Array, pa.Array]:
         typed = pc.cast(_iso_dates(values), pa.date32())
         good = pc.is_valid(typed)
     elif kind == ItemType.DATETIME:
-        parsed = _calendar(values, _DATETIME, " %H:%M:%S")
-        # A date-time without a zone is the city's local time.
-        local = pc.assume_timezone(
-            parsed, settings.TIME_ZONE, ambiguous="earliest", nonexistent="earliest"
-        )
-        typed = pc.cast(local, pa.timestamp("us", tz="UTC"))
+        typed = _moments(values)
         good = pc.is_valid(typed)
     elif kind == ItemType.BOOLEAN:
         lowered = pc.utf8_lower(values)

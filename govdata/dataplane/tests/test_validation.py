@@ -284,3 +284,48 @@ def test_the_fast_reading_of_iso_dates_equals_the_careful_one(values, odd_one):
     column = pa.array(values, pa.string())
     careful = pc.cast(validation._calendar(column, validation._DATE, ""), pa.date32())
     assert pc.cast(validation._iso_dates(column), pa.date32()).equals(careful)
+
+
+ZONES = st.none() | st.integers(-14 * 60, 14 * 60).map(lambda m: dt.timedelta(minutes=m))
+
+
+@given(
+    st.datetimes(min_value=dt.datetime(1970, 1, 2), max_value=dt.datetime(2199, 12, 30)),
+    ZONES,
+    st.sampled_from(["T", " "]),
+    st.sampled_from(["+08:00", "+0800", "Z"]),
+)
+def test_date_times_are_read_with_fractions_and_zones_as_exports_write_them(
+    moment, offset, separator, zone_style
+):
+    """A date-time with a fraction of a second and a zone (as the JSON export writes it) is
+    read to the microsecond; without a zone it is the city's local time."""
+    from zoneinfo import ZoneInfo
+
+    from django.conf import settings
+
+    from govdata.dataplane import validation
+
+    if offset is None:
+        text = moment.isoformat(sep=separator)
+        expected = moment.replace(tzinfo=ZoneInfo(settings.TIME_ZONE)).astimezone(dt.UTC)
+    else:
+        aware = moment.replace(tzinfo=dt.timezone(offset))
+        text = aware.isoformat(sep=separator)
+        if zone_style == "+0800":
+            text = text[:-3] + text[-2:]
+        elif zone_style == "Z" and not offset:
+            text = text[:-6] + "Z"
+        expected = aware.astimezone(dt.UTC)
+    assert validation._moments(pa.array([text])).to_pylist() == [expected]
+
+
+def test_impossible_zones_and_fractions_are_refused():
+    from govdata.dataplane import validation
+
+    texts = [
+        "2026-11-30T09:30:00+24:00",
+        "2026-11-30T09:30:00+08:60",
+        "2026-11-30T09:30:00.1234567",
+    ]
+    assert validation._moments(pa.array(texts)).to_pylist() == [None, None, None]
