@@ -29,9 +29,10 @@ def machine() -> str:
 
 
 def write_section(name: str, lines: list[str]) -> None:
-    """Replace the section ``name`` of the database in use (or append it)."""
-    begin = f"<!-- {name} {connection.vendor} -->"
-    end = f"<!-- /{name} {connection.vendor} -->"
+    """Replace the section ``name`` of the database in use (or append it); the core
+    benchmarks' section has no name, only the database's."""
+    label = f"{name} {connection.vendor}" if name else connection.vendor
+    begin, end = f"<!-- {label} -->", f"<!-- /{label} -->"
     section = "\n".join([begin, *lines, end])
     text = DOC.read_text(encoding="utf-8")
     if begin in text and end in text:

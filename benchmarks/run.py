@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -26,6 +25,7 @@ import django  # noqa: E402
 
 django.setup()
 
+import benchdoc  # noqa: E402  (benchmarks/benchdoc.py)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -113,36 +113,14 @@ def bench() -> list[tuple[str, float, str]]:
     return rows
 
 
-def machine() -> str:
-    try:
-        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    except (ValueError, OSError):
-        memory = 0
-    cpu = platform.processor() or platform.machine()
-    return (
-        f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores, {memory:.0f} GiB, {cpu}; "
-        f"Python {platform.python_version()}, {connection.vendor} {connection.Database.sqlite_version if connection.vendor == 'sqlite' else connection.pg_version}"
-    )
-
-
-HEADER = """# Benchmarks
-
-Written by `make bench` (`benchmarks/run.py`): one section per database, each replaced when the
-benchmarks run again on it. Figures are throughput of one process on the machine named, on a
-scratch database; they vary with the machine's load, so compare figures of one run with each
-other rather than across runs.
-"""
-
-
 def main() -> None:
     call_command("migrate", verbosity=0)
     rows = bench()
     when = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     section = [
-        f"<!-- {connection.vendor} -->",
         f"## {connection.vendor}",
         "",
-        f"Measured {when} on {machine()}.",
+        f"Measured {when} on {benchdoc.machine()}.",
         "",
         "| what | per second | measured |",
         "| --- | ---: | --- |",
@@ -150,16 +128,8 @@ def main() -> None:
         "",
         f"Appending a read is {rows[1][1] / rows[0][1]:.1f}× as fast as chaining a state change: reads "
         'never take the chain lock (ARCHITECTURE.md, "Security built in").',
-        f"<!-- /{connection.vendor} -->",
     ]
-    out = ROOT / "docs" / "benchmarks.md"
-    text = out.read_text(encoding="utf-8") if out.exists() else HEADER
-    begin, end = f"<!-- {connection.vendor} -->", f"<!-- /{connection.vendor} -->"
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + "\n".join(section) + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(section) + "\n"
-    out.write_text(text, encoding="utf-8")
+    benchdoc.write_section("", section)
     print("\n".join(section))
 
 
