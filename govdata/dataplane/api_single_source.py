@@ -20,7 +20,6 @@ from ninja import Field, Query, Router, Schema, Status
 
 from govdata.catalog import queries as catalog_queries
 from govdata.catalog.models import Resource
-from govdata.core import audit
 from govdata.core.errors import Forbidden, Invalid, NotFound
 from govdata.core.schemas import MAX_ID, ApiRequest, IdPath, TransitionOut, errors
 from govdata.orgs.actors import Actor
@@ -33,7 +32,7 @@ from .models import (
     CoordinationStatus,
     KeyKind,
 )
-from .workflows import WORKFLOW, coordination_workflow
+from .workflows import coordination_workflow
 
 router = Router(tags=["single source"])
 
@@ -323,19 +322,7 @@ def _finding_out(finding: CoordinationFinding) -> dict[str, Any]:
 
 
 def _case_detail(actor: Actor, case_id: int) -> dict[str, Any]:
-    case = services.access_case_by_id(actor, case_id)  # read again as the list shows it
-    findings_list = list(services.findings_visible_to(actor, case))
-    for finding in findings_list:
-        finding.case = case
-    shown = [f.pk for f in findings_list if f.sample]
-    if shown:  # SEC-4: the samples are personal data; reading them is recorded
-        audit.record_read(
-            actor=actor,
-            action=f"{WORKFLOW}.read",
-            object_type=WORKFLOW,
-            object_id=case.pk,
-            details={"findings": shown},
-        )
+    case, findings_list = services.read_case(actor, case_id)  # read again as the list shows it
     row = _case_out(case)
     row["actions"] = [t.name for t in coordination_workflow.available(case, actor)]
     row["findings"] = [_finding_out(f) for f in findings_list]

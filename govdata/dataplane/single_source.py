@@ -177,6 +177,25 @@ def cases_for_provider(
     )
 
 
+def read_case(actor: Actor, case_id: int) -> tuple[CoordinationCase, list[CoordinationFinding]]:
+    """A case and the findings the actor may see, for a page or the API. The samples are
+    other people's personal data: reading them is recorded (SEC-4)."""
+    case = access_case_by_id(actor, case_id)
+    findings = list(findings_visible_to(actor, case))
+    for finding in findings:
+        finding.case = case
+    shown = [f.pk for f in findings if f.sample]
+    if shown:
+        audit.record_read(
+            actor=actor,
+            action=f"{WORKFLOW}.read",
+            object_type=WORKFLOW,
+            object_id=case.pk,
+            details={"findings": shown},
+        )
+    return case, findings
+
+
 def notices_for(actor: Actor) -> QuerySet[CoordinationFinding]:
     """The notices of the actor's organisations, unacknowledged first."""
     own = _own(actor)
@@ -718,12 +737,15 @@ def do_close_case(*, actor: Actor, case: CoordinationCase, reason: str) -> Coord
     return case
 
 
+def acts_for_provider(actor: Actor, finding: CoordinationFinding) -> bool:
+    """Whether the actor is of the staff of the finding's provider (who acknowledge it)."""
+    return catalog_queries.is_staff(actor) and queries_lists.acts_for(actor, finding.provider_id)
+
+
 def do_acknowledge_finding(*, actor: Actor, finding: CoordinationFinding) -> CoordinationFinding:
     """The provider's staff acknowledge its notice (the case, or its decision): the record that
     the provider has been told. Conflict when already acknowledged since the last notice."""
-    if not catalog_queries.is_staff(actor) or not queries_lists.acts_for(
-        actor, finding.provider_id
-    ):
+    if not acts_for_provider(actor, finding):
         raise Forbidden(_("Only the provider acknowledges its notice."), code="not_provider")
     now = timezone.now()
     with transaction.atomic():

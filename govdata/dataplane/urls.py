@@ -18,4 +18,12 @@ urlpatterns = [
         "console/data/jobs/<id:job_id>/rejected.csv", views.job_rejected, name="data-job-rejected"
     ),
     path("console/data/jobs/<id:job_id>/retry/", views.job_retry, name="data-job-retry"),
+    path("console/data/cases/<id:case_id>/", views.case_detail, name="data-case"),
+    path("console/data/cases/<id:case_id>/settle/", views.case_settle, name="data-case-settle"),
+    path("console/data/cases/<id:case_id>/close/", views.case_close, name="data-case-close"),
+    path(
+        "console/data/cases/<id:case_id>/findings/<id:finding_id>/acknowledge/",
+        views.finding_acknowledge,
+        name="data-finding-acknowledge",
+    ),
 ]

@@ -1,6 +1,8 @@
 """Console pages of the gathered data: the resources a person loads or oversees, a resource's
 data with its loads, batches and quality, an upload, and a load's live progress (htmx polls the
-progress fragment; without JavaScript the page shows the state when it was opened)."""
+progress fragment; without JavaScript the page shows the state when it was opened); and a
+single-source coordination case, which the data authority settles or closes and each provider
+acknowledges (AGG-4)."""
 
 from __future__ import annotations
 
@@ -15,13 +17,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from govdata.catalog import queries as catalog_queries
 from govdata.core.errors import ServiceError
-from govdata.core.views import form_failure, page_actor, render_console
+from govdata.core.views import form_failure, page_actor, render_console, translated
 from govdata.orgs.actors import Actor
 from govdata.orgs.views import staff_page
 
-from . import quality, services, storage
+from . import quality, services, single_source, storage
 from .forms import UploadForm
-from .models import Batch, BatchStatus, LoadJob
+from .models import Batch, BatchStatus, CoordinationStatus, LoadJob
+from .workflows import coordination_workflow
 
 PREVIEW_ROWS = 20
 EXPORT_FORMATS = [
@@ -168,3 +171,106 @@ def batch_undo(request: HttpRequest, resource_id: int, number: int) -> HttpRespo
         % {"undone": number, "number": batch.number},
     )
     return redirect("data-resource", resource_id=resource.pk)
+
+
+# --- Coordination cases (single source) -----------------------------------------------------------
+
+
+def _case_page(
+    request: HttpRequest,
+    case_id: int,
+    *,
+    error: str = "",
+    status: int = 200,
+    entered: dict[str, str] | None = None,
+) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    entered = entered or {}
+    case, findings = single_source.read_case(actor, case_id)
+    moves = {t.name for t in coordination_workflow.available(case, actor)}
+    context = {
+        "case": case,
+        "status_label": coordination_workflow.label_of(case.status),
+        "overdue": case.status == CoordinationStatus.OPEN and case.is_overdue(),
+        "findings": [
+            {
+                "finding": finding,
+                "notice": single_source.notice_text(finding),
+                "may_acknowledge": finding.acknowledged_at is None
+                and single_source.acts_for_provider(actor, finding),
+                "entered": entered.get(f"instruction-{finding.pk}", ""),
+            }
+            for finding in findings
+        ],
+        "may_settle": "settle" in moves,
+        "may_close": "close" in moves,
+        "history": coordination_workflow.history_rows(case),
+        "error": error,
+        "entered": entered,
+    }
+    return render_console(request, "console/data/case.html", context, status=status)
+
+
+@staff_page
+@require_http_methods(["GET"])
+def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
+    return _case_page(request, case_id)
+
+
+@staff_page
+@require_POST
+def case_settle(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The authority's decision, with an instruction for each provider that gets one."""
+    actor: Actor = page_actor(request)
+    case = single_source.access_case_by_id(actor, case_id)
+    decision = request.POST.get("decision", "")
+    instructions = {}
+    for name, text in request.POST.items():
+        number = name.removeprefix("instruction-")
+        if number != name and number.isdigit() and text.strip():
+            instructions[int(number)] = text
+    try:
+        single_source.do_settle_case(
+            actor=actor, case=case, decision=decision, instructions=instructions
+        )
+    except ServiceError as exc:
+        entered = {"decision": decision, **{f"instruction-{k}": v for k, v in instructions.items()}}
+        return _case_page(
+            request, case_id, error=translated(exc.message), status=exc.status, entered=entered
+        )
+    messages.success(request, _("The case is settled; every provider is told."))
+    return redirect("data-case", case_id=case.pk)
+
+
+@staff_page
+@require_POST
+def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    case = single_source.access_case_by_id(actor, case_id)
+    reason = request.POST.get("reason", "")
+    try:
+        single_source.do_close_case(actor=actor, case=case, reason=reason)
+    except ServiceError as exc:
+        return _case_page(
+            request,
+            case_id,
+            error=translated(exc.message),
+            status=exc.status,
+            entered={"reason": reason},
+        )
+    messages.success(request, _("The case is closed without action; every provider is told."))
+    return redirect("data-case", case_id=case.pk)
+
+
+@staff_page
+@require_POST
+def finding_acknowledge(request: HttpRequest, case_id: int, finding_id: int) -> HttpResponse:
+    actor: Actor = page_actor(request)
+    case = single_source.access_case_by_id(actor, case_id)
+    finding = single_source.access_finding(actor, case, finding_id)
+    try:
+        single_source.do_acknowledge_finding(actor=actor, finding=finding)
+    except ServiceError as exc:
+        return _case_page(request, case_id, error=translated(exc.message), status=exc.status)
+    messages.success(request, _("The notice is acknowledged."))
+    return redirect("data-case", case_id=case.pk)

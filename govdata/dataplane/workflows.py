@@ -16,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from govdata.catalog import queries_lists
@@ -88,4 +89,5 @@ coordination_workflow = Workflow(
         ),
     ],
     tasks_for=_tasks,
+    task_url=lambda case: reverse("data-case", kwargs={"case_id": case.pk}),
 )

@@ -598,6 +598,7 @@ def test_who_sees_a_case(world, citizen):
     assert single_source.findings_visible_to(city.actor(city.outsider), case).count() == 1
 
 
+@pytest.mark.urls(django_settings.ROOT_URLCONF)
 def test_the_case_is_a_task_of_the_authority_and_of_the_provider_until_read(world):
     city = world["city"]
     case = single_source.find_and_open(name(world), city.actor(city.authority_admin)).case
@@ -605,6 +606,8 @@ def test_the_case_is_a_task_of_the_authority_and_of_the_provider_until_read(worl
     def tasks(person) -> list:
         return [t["object"] for t in workflow.open_tasks(city.actor(person))]
 
+    (task,) = workflow.open_tasks(city.actor(city.authority_admin))
+    assert task["url"] == f"/console/data/cases/{case.pk}/"
     assert case in tasks(city.authority_admin)
     assert case in tasks(city.outsider)
     single_source.do_acknowledge_finding(
@@ -852,3 +855,55 @@ def test_api_is_described_in_the_openapi_document():
     paths = _api.get_openapi_schema()["paths"]
     assert f"{API}/cases/{{case_id}}/settle" in paths
     assert f"{API}/sources/{{source_id}}/run" in paths
+
+
+# --- The console page of a case ---------------------------------------------------------------
+
+
+@pytest.mark.urls(django_settings.ROOT_URLCONF)
+def test_the_case_page_takes_the_authority_and_the_provider_through_the_case(api_world):
+    """The authority's staff read the case from their task queue and settle it with an
+    instruction for the bureau; the bureau reads the decision and acknowledges it."""
+    city, case, finding = api_world["city"], api_world["case"], api_world["finding"]
+    page = f"/console/data/cases/{case.pk}/"
+    authority = as_person(city.authority_admin)
+    assert page in authority.get("/console/").content.decode()  # the task queue links here
+    text = authority.get(page).content.decode()
+    assert "驾驶人信息" in text and "别名3" in text  # the finding and its sample
+    assert AuditEntry.objects.filter(action="dataplane.coordination.read").exists()
+    refused = authority.post(f"{page}settle/", {"decision": " "})
+    assert refused.status_code == 422
+    assert CoordinationCase.objects.get(pk=case.pk).status == CoordinationStatus.OPEN
+    done = authority.post(
+        f"{page}settle/",
+        {"decision": "以公安机关人口库姓名为准", f"instruction-{finding.pk}": "30日内更正"},
+    )
+    assert done.status_code == 302 and done["Location"] == page
+    case.refresh_from_db()
+    assert case.status == CoordinationStatus.SETTLED
+    assert case.findings.get().instruction == "30日内更正"
+    again = authority.post(f"{page}settle/", {"decision": "再次"})
+    assert again.status_code == 409  # settled already: out of order, nothing changes
+
+    bureau = as_person(city.outsider)
+    text = bureau.get(page).content.decode()
+    assert "30日内更正" in text and "以公安机关人口库姓名为准" in text
+    assert "确认" in text
+    assert bureau.post(f"{page}findings/{finding.pk}/acknowledge/").status_code == 302
+    assert case.findings.get().acknowledged_at is not None
+    assert bureau.post(f"{page}findings/{finding.pk}/acknowledge/").status_code == 409
+
+
+@pytest.mark.urls(django_settings.ROOT_URLCONF)
+def test_the_case_page_is_closed_to_those_outside_the_case(api_world):
+    city, case, finding = api_world["city"], api_world["case"], api_world["finding"]
+    page = f"/console/data/cases/{case.pk}/"
+    # The authoritative department sees the case but not the bureau's sample, and cannot act.
+    analyst = as_person(city.analyst)
+    text = analyst.get(page).content.decode()
+    assert "别名3" not in text
+    assert analyst.post(f"{page}close/", {"reason": "无需处理"}).status_code == 403
+    assert analyst.post(f"{page}findings/{finding.pk}/acknowledge/").status_code == 404
+    assert as_person(api_world["citizen"]).get(page).status_code == 403
+    assert as_person(city.authority_admin).get("/console/data/cases/999999/").status_code == 404
+    assert CoordinationCase.objects.get(pk=case.pk).status == CoordinationStatus.OPEN
