@@ -12,6 +12,11 @@ urlpatterns = [
         views.batch_undo,
         name="data-batch-undo",
     ),
+    path(
+        "console/data/resources/<id:resource_id>/rules/",
+        views.resource_rules,
+        name="data-resource-rules",
+    ),
     path("console/data/jobs/<id:job_id>/", views.job_detail, name="data-job"),
     path("console/data/jobs/<id:job_id>/progress/", views.job_progress, name="data-job-progress"),
     path(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
@@ -170,6 +171,96 @@ def batch_undo(request: HttpRequest, resource_id: int, number: int) -> HttpRespo
         _("Batch %(undone)d was undone; the state before it is back as batch %(number)d.")
         % {"undone": number, "number": batch.number},
     )
+    return redirect("data-resource", resource_id=resource.pk)
+
+
+# --- Item rules ---------------------------------------------------------------------------------
+
+
+def _rules_page(
+    request: HttpRequest,
+    resource: Any,
+    rows: list[dict[str, Any]],
+    percent: str,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> HttpResponse:
+    context = {
+        "resource": resource,
+        "rows": rows,
+        "percent": percent,
+        "default_percent": f"{100 * float(settings.DATAPLANE_MAX_ERROR_RATE):g}",
+        "error": error,
+    }
+    return render_console(request, "console/data/rules.html", context, status=status)
+
+
+def _rule_rows(resource: Any) -> list[dict[str, Any]]:
+    """One row per data item, with its rule as the form shows it (codes one per line)."""
+    kept = {r.item_name: r for r in resource.item_rules.all()}
+    rows = []
+    for item in services.item_specs(resource):
+        rule = kept.get(item.name)
+        rows.append(
+            {
+                "item": item,
+                "codes": "\n".join(rule.codes) if rule else "",
+                "pattern": rule.pattern if rule else "",
+                "minimum": rule.minimum if rule else "",
+                "maximum": rule.maximum if rule else "",
+                "problem": "",
+            }
+        )
+    return rows
+
+
+@staff_page
+@require_http_methods(["GET", "POST"])
+def resource_rules(request: HttpRequest, resource_id: int) -> HttpResponse:
+    """The rules the door checks beyond the items' types, and the error-rate threshold: a
+    row per item (a code list, one code a line; a pattern matched whole; a range)."""
+    actor: Actor = page_actor(request)
+    resource = services.access_resource(actor, resource_id, load=True)
+    if request.method == "GET":
+        table = storage.table_of(resource)
+        own = table.max_error_rate if table else None
+        percent = "" if own is None else f"{100 * own:g}"
+        return _rules_page(request, resource, _rule_rows(resource), percent)
+    rows = _rule_rows(resource)
+    entered: list[services.RuleInput] = []
+    for row in rows:
+        name = row["item"].name
+        for field in ("codes", "pattern", "minimum", "maximum"):
+            row[field] = request.POST.get(f"{field}-{name}", "")
+        if any(row[f].strip() for f in ("codes", "pattern", "minimum", "maximum")):
+            entered.append(
+                services.RuleInput(
+                    item_name=name,
+                    codes=row["codes"].splitlines(),
+                    pattern=row["pattern"],
+                    minimum=row["minimum"],
+                    maximum=row["maximum"],
+                )
+            )
+    percent = request.POST.get("percent", "").strip()
+    try:
+        rate = None if not percent else float(percent) / 100
+    except ValueError:
+        rate = -1.0  # refused below with the service's message
+    try:
+        services.set_checks(actor, resource, entered, rate)
+    except ServiceError as exc:
+        at_row = {f"rules.{n}": rule.item_name for n, rule in enumerate(entered)}
+        for field, message in (exc.fields or {}).items():
+            name = at_row.get(field.removesuffix(".item_name"))
+            for row in rows:
+                if row["item"].name == name:
+                    row["problem"] = translated(message)
+        return _rules_page(
+            request, resource, rows, percent, error=translated(exc.message), status=exc.status
+        )
+    messages.success(request, _("The rules are saved; the next load is checked by them."))
     return redirect("data-resource", resource_id=resource.pk)
 
 

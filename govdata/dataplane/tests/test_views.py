@@ -139,3 +139,38 @@ def test_other_departments_and_the_public_do_not_see_the_data(
     )
     assert refused.status_code == 403
     assert not LoadJob.objects.exists()
+
+
+def test_the_data_staff_set_the_rules_the_next_load_is_checked_by(
+    city, resource, login, django_capture_on_commit_callbacks
+):
+    """Rules set on the page apply at the door: a name outside the code list is rejected. A
+    rule that cannot work comes back on the page naming its item, and nothing is saved."""
+    client = login(city.analyst)
+    page = f"/console/data/resources/{resource.pk}/rules/"
+    assert page in client.get(f"/console/data/resources/{resource.pk}/").content.decode()
+    form = client.get(page).content.decode()
+    assert "代码表" in form or "code list" in form
+    broken = client.post(page, {"pattern-xm": "(", "minimum-djrq": "2024-13-01", "percent": "5"})
+    assert broken.status_code == 422
+    text = broken.content.decode()
+    assert 'value="("' in text and "2024-13-01" in text  # what was typed stays
+    assert not resource.item_rules.exists()
+    saved = client.post(page, {"codes-xm": "张1\r\n张2\r\n", "percent": "50"})
+    assert saved.status_code == 302
+    (rule,) = resource.item_rules.all()
+    assert (rule.item_name, list(rule.codes)) == ("xm", ["张1", "张2"])
+    assert storage.table_of(resource).max_error_rate == 0.5
+    rows = [(ric(i), f"张{i}", "2024-05-01") for i in range(1, 4)]
+    upload(client, resource, rows, capture=django_capture_on_commit_callbacks)
+    job = LoadJob.objects.get()
+    assert (job.status, job.rows_accepted, job.rows_rejected) == (LoadStatus.DONE, 2, 1)
+    assert client.post(page, {"percent": "百分之五"}).status_code == 422
+    assert storage.table_of(resource).max_error_rate == 0.5
+
+
+def test_only_the_providers_staff_edit_the_rules(city, resource, login):
+    page = f"/console/data/resources/{resource.pk}/rules/"
+    assert login(city.outsider).get(page).status_code == 404
+    assert login(city.outsider).post(page, {"codes-xm": "x"}).status_code == 404
+    assert not resource.item_rules.exists()
