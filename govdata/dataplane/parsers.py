@@ -538,15 +538,19 @@ def _open_csv(reader: _LimitedReader, items: list[ItemSpec]) -> Upload:
     if not header:
         raise ParseError(_("The file is empty."), code="empty")
     positions, unknown = _match_header(header, items)
-    upload = Upload(
+    upload = _csv_upload(items, unknown)
+    upload._positions = _by_item(positions, len(items))
+    upload._rows = _csv_rows(records, upload, len(header))
+    return upload
+
+
+def _csv_upload(items: list[ItemSpec], unknown: list[str]) -> Upload:
+    return Upload(
         fmt="csv",
         items=items,
         unknown_columns=unknown,
         _empty_message=_("The file has a header but no rows."),
     )
-    upload._positions = _by_item(positions, len(items))
-    upload._rows = _csv_rows(records, upload, len(header))
-    return upload
 
 
 def has_quotes(path: Path) -> bool:
@@ -575,12 +579,7 @@ def _open_csv_fast(reader: _LimitedReader, items: list[ItemSpec], unquoted: bool
     if len(header) < 2:
         raise SlowPath("one column")  # a blank line would be a row of one empty value
     positions, unknown = _match_header(header, items)
-    upload = Upload(
-        fmt="csv",
-        items=items,
-        unknown_columns=unknown,
-        _empty_message=_("The file has a header but no rows."),
-    )
+    upload = _csv_upload(items, unknown)
     upload._arrow = _arrow_csv(reader, items, _by_item(positions, len(items)), delimiter, unquoted)
     return upload
 
