@@ -26,6 +26,7 @@ Decisions:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 
 import numpy as np
@@ -68,6 +69,7 @@ def _mix(values: np.ndarray) -> np.ndarray:
     return values ^ (values >> np.uint64(31))
 
 
+@functools.cache
 def _seed(name: str) -> np.uint64:
     return np.uint64(int.from_bytes(hashlib.blake2b(name.encode(), digest_size=8).digest()))
 

@@ -146,11 +146,16 @@ def rules_of(resource: Resource) -> dict[str, Rule]:
     }
 
 
+def platform_max_error_rate() -> float:
+    """The share of rejected rows above which a load is refused, where a resource sets none."""
+    return float(settings.DATAPLANE_MAX_ERROR_RATE)
+
+
 def max_error_rate(resource: Resource) -> float:
     table = storage.table_of(resource)
     if table is not None and table.max_error_rate is not None:
         return table.max_error_rate
-    return float(settings.DATAPLANE_MAX_ERROR_RATE)
+    return platform_max_error_rate()
 
 
 def max_upload_bytes() -> int:

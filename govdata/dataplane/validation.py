@@ -82,7 +82,11 @@ def _label(item: ItemSpec) -> str:
 def _calendar(values: pa.Array, pattern: str, time_format: str) -> pa.Array:
     """Dates (and times) written 2026-1-5, 2026/01/05 or 2026-01-05T09:30:00, parsed; a day the
     calendar does not have (30 February) is null rather than rolled over into the next month."""
-    parts = pc.extract_regex(values, pattern)
+    return _calendar_of(pc.extract_regex(values, pattern), time_format)
+
+
+def _calendar_of(parts: pa.StructArray, time_format: str) -> pa.Array:
+    """``_calendar`` of values already split by its pattern (fields y, m, d and perhaps t)."""
     year, month, day = (parts.field(name) for name in ("y", "m", "d"))
     text = pc.binary_join_element_wise(
         year, pc.utf8_lpad(month, 2, "0"), pc.utf8_lpad(day, 2, "0"), "-"
@@ -105,8 +109,8 @@ def _moments(values: pa.Array) -> pa.Array:
     """Date-times as UTC: written with a date as ``_calendar`` reads it, a time, perhaps a
     fraction of a second (to the microsecond) and perhaps a zone (Z, +08:00, +0800), as the
     exports write them; without a zone, the city's local time."""
-    parsed = _calendar(values, _DATETIME, " %H:%M:%S")
     parts = pc.extract_regex(values, _DATETIME)
+    parsed = _calendar_of(parts, " %H:%M:%S")
     # The fraction as microseconds: its digits padded on the right to six.
     digits = pc.utf8_slice_codeunits(
         pc.binary_join_element_wise(parts.field("f"), "000000", ""), 0, 6

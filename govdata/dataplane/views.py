@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
 from django.db.models import Max, Q
 from django.http import HttpRequest, HttpResponse
@@ -190,10 +189,13 @@ def _rules_page(
         "resource": resource,
         "rows": rows,
         "percent": percent,
-        "default_percent": f"{100 * float(settings.DATAPLANE_MAX_ERROR_RATE):g}",
+        "default_percent": f"{100 * services.platform_max_error_rate():g}",
         "error": error,
     }
     return render_console(request, "console/data/rules.html", context, status=status)
+
+
+_RULE_FIELDS = ("codes", "pattern", "minimum", "maximum")
 
 
 def _rule_rows(resource: Any) -> list[dict[str, Any]]:
@@ -231,9 +233,9 @@ def resource_rules(request: HttpRequest, resource_id: int) -> HttpResponse:
     entered: list[services.RuleInput] = []
     for row in rows:
         name = row["item"].name
-        for field in ("codes", "pattern", "minimum", "maximum"):
+        for field in _RULE_FIELDS:
             row[field] = request.POST.get(f"{field}-{name}", "")
-        if any(row[f].strip() for f in ("codes", "pattern", "minimum", "maximum")):
+        if any(row[f].strip() for f in _RULE_FIELDS):
             entered.append(
                 services.RuleInput(
                     item_name=name,
