@@ -41,6 +41,7 @@ Format = Literal["csv", "xlsx", "json", "ndjson"]
 
 ROW_COLUMN = "_row"
 HEADER_SCAN_ROWS = 20  # Excel: the header row is looked for in the first 20 rows
+ARROW_BLOCK_BYTES = 4 << 20  # the fast CSV reader's batches: rows of about this many bytes
 MAX_ROW_ERRORS = 1000  # kept in detail; the rest are only counted
 # Zip-bomb guard for .xlsx, checked on the central directory before calamine opens the file.
 XLSX_MAX_UNCOMPRESSED = 500 * 1024 * 1024
@@ -616,7 +617,9 @@ def _arrow_csv(
     try:
         batches = pacsv.open_csv(
             io.BufferedReader(stream, _CHUNK),
-            read_options=pacsv.ReadOptions(autogenerate_column_names=True, block_size=4 << 20),
+            read_options=pacsv.ReadOptions(
+                autogenerate_column_names=True, block_size=ARROW_BLOCK_BYTES
+            ),
             parse_options=pacsv.ParseOptions(
                 delimiter=delimiter,
                 newlines_in_values=not unquoted,

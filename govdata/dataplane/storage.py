@@ -63,6 +63,7 @@ import pyarrow.csv as pacsv
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.copy import QueuedLibpqWriter
 
 from govdata.catalog.choices import ItemType
 from govdata.catalog.models import Resource, ResourceVersion
@@ -89,6 +90,7 @@ SAFE_WIDENINGS = {
 }
 
 Rows = Iterable[pa.RecordBatch] | Iterable[dict[str, Any]]
+Rejected = int | Callable[[], int]
 
 
 # --- Types ----------------------------------------------------------------------------------------
@@ -101,7 +103,7 @@ def _postgres() -> bool:
 def sql_type(item_type: str) -> str:
     """The column type of an item type on the database in use."""
     if item_type in (ItemType.STRING, ItemType.RIC, ItemType.USCC):
-        return "text"
+        return 'text COLLATE "C"' if _postgres() else "text"
     if item_type == ItemType.INTEGER:
         return "bigint"
     if item_type == ItemType.DECIMAL:
@@ -228,7 +230,7 @@ def _create_table(resource: Resource, version: ResourceVersion, items: list[Any]
             logger.warning("dropping the orphan data table %s", name)
             cursor.execute(f"DROP TABLE {q(name)}")
         cursor.execute(f"CREATE TABLE {q(name)} ({', '.join(definitions)})")
-        for statement in _index_statements(name, key):
+        for statement in _index_statements(name, key).values():
             cursor.execute(statement)
     now = timezone.now()
     return ResourceTable.objects.create(
@@ -241,21 +243,22 @@ def _create_table(resource: Resource, version: ResourceVersion, items: list[Any]
     )
 
 
-def _index_statements(name: str, key: list[str]) -> list[str]:
-    """The table's indexes: the key among current rows (unique), and the batch columns that the
-    history reads use. ``_batch_to`` is indexed where set only: the index holds closed rows,
-    costs nothing to build after a first load, and no planner takes it for the current rows.
+def _index_statements(name: str, key: list[str]) -> dict[str, str]:
+    """The table's indexes by their names' ends: the key among current rows (unique), and the
+    batch columns that the history reads use. ``_batch_to`` is indexed where set only: the
+    index holds closed rows, costs a first load nothing, and no planner takes it for the
+    current rows.
     On PostgreSQL ``_batch_from`` gets a BRIN index: rows are appended batch after batch, so
     ranges of pages summarise it, built in one pass without a sort."""
     key_sql = ", ".join(q(k) for k in key)
     batch_from = "USING brin " if _postgres() else ""
-    return [
-        f"CREATE UNIQUE INDEX {q(name + '_current')} ON {q(name)} ({key_sql}) "
+    return {
+        "_current": f"CREATE UNIQUE INDEX {q(name + '_current')} ON {q(name)} ({key_sql}) "
         f"WHERE {q('_batch_to')} IS NULL",
-        f"CREATE INDEX {q(name + '_from')} ON {q(name)} {batch_from}({q('_batch_from')})",
-        f"CREATE INDEX {q(name + '_to')} ON {q(name)} ({q('_batch_to')}) "
+        "_from": f"CREATE INDEX {q(name + '_from')} ON {q(name)} {batch_from}({q('_batch_from')})",
+        "_to": f"CREATE INDEX {q(name + '_to')} ON {q(name)} ({q('_batch_to')}) "
         f"WHERE {q('_batch_to')} IS NOT NULL",
-    ]
+    }
 
 
 def _alter_table(table: ResourceTable, version: ResourceVersion, items: list[Any]) -> ResourceTable:
@@ -450,19 +453,32 @@ _CSV = pacsv.WriteOptions(include_header=False, quoting_style="needed")
 
 
 def _write_rows(
-    cursor: Any, target: str, lead: str, first: int | None, rows: Rows, layout: Layout
+    cursor: Any,
+    target: str,
+    lead: str,
+    first: int | None,
+    rows: Rows,
+    layout: Layout,
+    *,
+    first_id: int | None = None,
 ) -> int:
     """Write the incoming rows into ``target``'s visible columns, their fingerprints and
     ``lead``: every row gets ``first`` there, or with ``first`` None its position in the load
-    (0, 1, …); the count."""
+    (0, 1, …); the count. With ``first_id`` (PostgreSQL) the rows' ``_id`` are numbered from
+    it rather than drawn from the table's sequence."""
     columns = [lead, FINGERPRINT, *layout.visible]
+    if first_id is not None:
+        columns.insert(0, "_id")
     column_sql = ", ".join(q(c) for c in columns)
     count = 0
     if _postgres():
         # Arrow writes each batch as CSV (NULL unquoted and empty, text quoted), which COPY
         # reads at the database's own speed: no Python work per row.
         raw = cursor.cursor
-        with raw.copy(f"COPY {q(target)} ({column_sql}) FROM STDIN WITH (FORMAT csv)") as copy:
+        statement = f"COPY {q(target)} ({column_sql}) FROM STDIN WITH (FORMAT csv)"
+        # A writer thread sends the data while this one fingerprints and writes the next batch:
+        # the database parses one batch as the next is made.
+        with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
             for record_batch in _batches(rows, layout):
                 size = record_batch.num_rows
                 table = (
@@ -470,6 +486,8 @@ def _write_rows(
                     .add_column(0, FINGERPRINT, row_fingerprints(record_batch, layout.compared))
                     .add_column(0, lead, _lead(first, count, size))
                 )
+                if first_id is not None:
+                    table = table.add_column(0, "_id", _lead(None, first_id + count, size))
                 buffer = io.BytesIO()
                 pacsv.write_csv(table, buffer, _CSV)
                 copy.write(buffer.getbuffer())
@@ -510,24 +528,50 @@ def _is_empty(layout: Layout) -> bool:
 
 def _first_load(rows: Rows, layout: Layout, batch: Batch) -> None:
     """A full load into an empty table writes the rows straight into it, then builds the
-    indexes over them, as a bulk load does; the unique key index refuses duplicate keys."""
+    indexes over them, as a bulk load does; the unique key index refuses duplicate keys. On
+    PostgreSQL the primary key goes too, and the rows are numbered here rather than drawn from
+    the table's sequence one by one: each would cost COPY a sixth of its time."""
+    table = layout.table
+    # The index of closed rows stays: a first load closes nothing, so it costs COPY nothing.
+    indexes = [v for k, v in _index_statements(table, layout.key).items() if k != "_to"]
+    first_id = None
     with connection.cursor() as cursor:
-        for index in ("_current", "_from", "_to"):
-            cursor.execute(f"DROP INDEX {q(layout.table + index)}")
+        for index in ("_current", "_from"):
+            cursor.execute(f"DROP INDEX {q(table + index)}")
+        if _postgres():
+            primary = q(table + "_pkey")
+            cursor.execute(f"ALTER TABLE {q(table)} DROP CONSTRAINT {primary}")
+            indexes.append(f"ALTER TABLE {q(table)} ADD CONSTRAINT {primary} PRIMARY KEY (_id)")
+            # The load holds the lock on the table's row: no one else draws from its sequence.
+            cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, '_id'))", [q(table)])
+            first_id = cursor.fetchone()[0]
         batch.rows_read = _write_rows(
-            cursor, layout.table, "_batch_from", batch.number, rows, layout
+            cursor,
+            table,
+            "_batch_from",
+            batch.number,
+            rows,
+            layout,
+            first_id=first_id,
         )
-        _check_keys(cursor, layout.table, layout, index=False)
-        for statement in _index_statements(layout.table, layout.key):
+        if first_id is not None and batch.rows_read:
+            cursor.execute(
+                "SELECT setval(pg_get_serial_sequence(%s, '_id'), %s)",
+                [q(table), first_id + batch.rows_read - 1],
+            )
+        _check_keys(cursor, table, layout, index=False)
+        for statement in indexes:
             try:
                 with transaction.atomic():
                     cursor.execute(statement)
             except IntegrityError:
-                _refuse_duplicates(cursor, layout.table, layout)
+                _refuse_duplicates(cursor, table, layout)
         if _postgres():
             # The next load looks a few thousand rows up by key and id: without statistics
             # (autovacuum gathers them later) PostgreSQL would rather scan the whole table.
-            cursor.execute(f"ANALYZE {q(layout.table)}")
+            # Only the columns those plans look at: a third of the time of the whole table's.
+            looked_at = ", ".join(q(c) for c in ["_id", "_batch_to", *layout.key])
+            cursor.execute(f"ANALYZE {q(table)} ({looked_at})")
     batch.rows_inserted = batch.rows_read
     batch.rows_updated = batch.rows_deleted = batch.rows_unchanged = 0
 
@@ -681,12 +725,13 @@ def load_full(
     channel: str = BatchChannel.UPLOAD,
     source_name: str = "",
     checksum: str = "",
-    rejected: int = 0,
+    rejected: Rejected = 0,
 ) -> Batch:
     """Replace the resource's data with ``rows`` (AGG-6): diffed by key against the current
     state, so unchanged rows write nothing, changed rows get a new version, absent rows are
     closed. One transaction. Precondition: the caller has checked the actor may load here;
-    ``rows`` hold parsed, valid values (``rejected`` counts those the parser set aside)."""
+    ``rows`` hold parsed, valid values (``rejected`` counts those the parser set aside, or is
+    a function that tells once ``rows`` are read: the rows may still be being checked)."""
     return _load(
         resource,
         rows,
@@ -709,7 +754,7 @@ def apply_changes(
     channel: str = BatchChannel.PUSH,
     source_name: str = "",
     checksum: str = "",
-    rejected: int = 0,
+    rejected: Rejected = 0,
 ) -> Batch:
     """Apply a change set by key: ``upserts`` insert or replace rows, ``deletes`` (key values)
     close them; rows not named stay as they are. A key both upserted and deleted is refused;
@@ -737,7 +782,7 @@ def _load(
     channel: str,
     source_name: str,
     checksum: str,
-    rejected: int,
+    rejected: Rejected,
 ) -> Batch:
     try:
         with transaction.atomic():
@@ -752,7 +797,6 @@ def _load(
                 source_name=source_name,
                 checksum=checksum,
             )
-            batch.rows_rejected = rejected
             if deletes is None and _is_empty(layout):
                 _first_load(rows, layout, batch)
             elif deletes is None:
@@ -762,6 +806,7 @@ def _load(
                 _stage_deletes(deletes, layout)
                 _apply(batch, layout, closing=None)
             _drop_stage()
+            batch.rows_rejected = rejected() if callable(rejected) else rejected
             return _commit(batch, actor, "dataplane.batch.commit")
     except ServiceError:
         raise

@@ -365,3 +365,29 @@ def test_a_file_the_fast_reader_steps_aside_from_is_read_by_the_careful_one(reso
     [record] = RejectedRecord.objects.filter(job=job)
     assert record.row == 502
     assert storage.count_current(resource) == 899
+
+
+def test_the_quality_after_a_full_load_is_counted_as_the_file_is_read(
+    resource, upload, monkeypatch
+):
+    """A full load's job counts its accepted rows for the quality measure while it reads them:
+    the measure after it scans no table, and its counts are a whole scan's."""
+    from govdata.dataplane import quality
+
+    scan = quality._scan
+
+    def no_scan(*args, **kwargs):
+        raise AssertionError("the measure after a full load scanned the table")
+
+    monkeypatch.setattr(quality, "_scan", no_scan)
+    upload(csv_text(people(5)))
+    rows = people(8)
+    rows[3] = (rows[3][0], "李3", "", 3)  # an empty registration date
+    job = upload(csv_text(rows))
+    assert job.status == LoadStatus.DONE, job.error
+    monkeypatch.setattr(quality, "_scan", scan)
+    report = quality.latest(resource)
+    assert report.batch_id == job.batch_id
+    assert report.details["counts"]["rows"] == 8
+    assert report.details["counts"]["empty"]["djrq"] == 1
+    assert report.details["counts"]["empty"]["hs"] == 0

@@ -399,6 +399,130 @@ def test_carried_counts_always_equal_a_whole_scan(people, city, steps):
         assert report.details["counts"] == _whole_scan(people, batch.number)
 
 
+TEXTS = st.one_of(st.none(), st.text(alphabet="0123456789X-/.年月日 中", max_size=20))
+SEPARATORS = st.sampled_from(["", "-", "/", ".", "年", "月", "日", " ", "_"])
+DATES = st.dates(min_value=dt.date(1, 1, 1))
+
+
+@st.composite
+def _written_dates(draw: Any) -> str:
+    """A date as people write it: any separators, spaces around."""
+    day = draw(DATES)
+    parts = [f"{day.year:04d}", f"{day.month:02d}", f"{day.day:02d}"]
+    text = draw(SEPARATORS).join(parts[:2]) + draw(SEPARATORS) + parts[2] + draw(SEPARATORS)
+    return " " * draw(st.integers(0, 2)) + text + " " * draw(st.integers(0, 2))
+
+
+BIRTHS = {
+    "date": st.one_of(st.none(), DATES),
+    "string": st.one_of(TEXTS, _written_dates()),
+    "integer": st.one_of(
+        st.none(),
+        st.integers(-(10**9), 10**9),
+        DATES.map(lambda d: d.year * 10000 + d.month * 100 + d.day),
+    ),
+}
+GENDERS = {
+    "string": st.one_of(st.none(), st.sampled_from(["男", "女性", "1", "2", "m", "F", "x", ""])),
+    "integer": st.one_of(st.none(), st.integers(-1, 3)),
+}
+
+
+def _digits(birth: Any) -> str:
+    """Digits 7–14 of an ID number that agrees with ``birth``, as near as the test can tell."""
+    if isinstance(birth, dt.date):
+        return f"{birth.year:04d}{birth.month:02d}{birth.day:02d}"
+    text = str(birth).strip(" ")
+    for separator in "-/.年月日":
+        text = text.replace(separator, "")
+    return text
+
+
+@st.composite
+def _people(draw: Any, birth_type: str, gender_type: str) -> dict[str, Any]:
+    birth = draw(BIRTHS[birth_type])
+    if birth is not None and draw(st.booleans()):  # an ID number that agrees, or nearly
+        number = f"110105{_digits(birth)}{draw(st.integers(0, 999)):03d}X"
+    else:
+        number = draw(st.text(alphabet="0123456789X中", min_size=1, max_size=19))
+    return {
+        "gmsfhm": number,
+        "xm": draw(TEXTS),
+        "xb": draw(GENDERS[gender_type]),
+        "csrq": birth,
+        "dwdm": draw(st.one_of(st.none(), st.sampled_from(["A", "B", "", "中"]))),
+    }
+
+
+@pytest.mark.parametrize("birth_type", sorted(BIRTHS))
+@pytest.mark.parametrize("gender_type", sorted(GENDERS))
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_the_tally_of_a_full_load_equals_a_scan_of_what_it_left(
+    city, birth_type, gender_type, data
+):
+    """What a job counts in Arrow while it reads a full load is what the database counts
+    over the current rows after it: empties, repeated identifiers, and both rules, for every
+    way of writing a birth date and a gender."""
+    resource = _resource_of(city, birth_type, gender_type)
+    rows = data.draw(
+        st.lists(
+            _people(birth_type, gender_type),
+            min_size=1,
+            max_size=12,
+            unique_by=lambda r: r["gmsfhm"],
+        )
+    )
+    table = storage.ensure_table(resource)
+    layout = storage.Layout.of(table)
+    tally = quality.Tally(resource, layout, table.version_id)
+    assert {rule.name for rule in tally.rules} == {"birth_date", "gender"}
+    assert list(tally.identifiers) == ["dwdm"]
+    for batch in storage._batches(rows, layout):
+        tally.add(batch)
+    load(resource, city, rows)
+    assert tally.scan() == quality._scan(layout, tally.items, tally.rules)
+
+
+_RESOURCES: dict[tuple[int, str, str], int] = {}
+
+
+def _resource_of(city, birth_type: str, gender_type: str) -> Resource:
+    """One entry per combination of types for all of a test's examples."""
+    key = (city.department.pk, birth_type, gender_type)
+    if key not in _RESOURCES or not Resource.objects.filter(pk=_RESOURCES[key]).exists():
+        spec = items(
+            {**GENDER, "item_type": gender_type},
+            {**BIRTH, "item_type": birth_type, "length": 30},
+            {"name": "dwdm", "label": "单位代码", "item_type": "uscc"},
+        )
+        _RESOURCES[key] = _publish(city, spec).pk
+    return Resource.objects.get(pk=_RESOURCES[key])
+
+
+def test_the_measure_after_a_full_load_job_reads_no_row_of_the_table(people, city):
+    """The job hands its tally to the measure: no scan of the table, and the same counts."""
+    table = storage.ensure_table(people)
+    layout = storage.Layout.of(table)
+    rows = [person(i, xb=["男", "女", None][i % 3]) for i in range(30)]
+    tally = quality.Tally(people, layout, table.version_id)
+    for batch in storage._batches(rows, layout):
+        tally.add(batch)
+    batch = load(people, city, rows)
+    with CaptureQueriesContext(connection) as measured:
+        report = quality.measure(people, batch=batch, tally=tally)
+    assert _table_reads(people, measured.captured_queries) == []
+    assert report.details["counts"] == _whole_scan(people, batch.number)
+    # A batch committed after the tally's: the tally no longer describes the state.
+    later = load(people, city, rows[:10])
+    with CaptureQueriesContext(connection) as measured:
+        stale = quality.measure(people, batch=batch, tally=tally)
+    assert _table_reads(people, measured.captured_queries)
+    assert stale.details["counts"]["rows"] == 10 and later.number > batch.number
+
+
 # --- The chart ------------------------------------------------------------------------------------
 
 

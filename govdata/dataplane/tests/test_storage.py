@@ -500,3 +500,59 @@ def test_tables_from_before_fingerprints_get_the_column_and_load_on(resource, ci
     assert set(_fingerprints(table).values()) == {None}
     assert counts(load(resource, city, FIRST)) == (0, 0, 0, 5)
     assert None not in _fingerprints(table).values()
+
+
+def _ids(table: str) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(f'SELECT gmsfhm, "_id" FROM {table} WHERE "_batch_to" IS NULL')
+        return dict(cursor.fetchall())
+
+
+def test_rows_written_after_a_first_load_get_ids_of_their_own(resource, city):
+    """A first load numbers its rows itself (not from the table's sequence row by row): the
+    rows written after it must still get fresh ids."""
+    load(resource, city, FIRST)
+    table = ResourceTable.objects.get(resource=resource).table_name
+    first = _ids(table)
+    assert sorted(first.values()) == list(range(min(first.values()), min(first.values()) + 5))
+    storage.apply_changes(resource, [row(6), row(1, xm="改名")], [], actor=city.actor(city.analyst))
+    after = _ids(table)
+    assert len(set(after.values())) == 6
+    assert after[row(6)["gmsfhm"]] > max(first.values())
+    assert after[row(1)["gmsfhm"]] > max(first.values())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL collation")
+def test_tables_from_before_the_byte_collation_get_it_and_load_on(resource, city):
+    """The migration gives an older table's text columns the byte collation that the staging
+    tables of a load have (their joins by key then use the key index), and loads go on."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from django.apps import apps
+
+    migration = import_module("govdata.dataplane.migrations.0005_text_collation")
+    load(resource, city, FIRST)
+    table = ResourceTable.objects.get(resource=resource)
+    text = [n for n, c in table.columns.items() if c["type"] in ("string", "ric")]
+    with connection.cursor() as cursor:
+        for name in text:
+            cursor.execute(f'ALTER TABLE {table.table_name} ALTER COLUMN "{name}" TYPE text')
+    table.columns = {n: {**c, "sql": "text"} if n in text else c for n, c in table.columns.items()}
+    table.save()
+    editor = SimpleNamespace(connection=connection)
+    migration.collate_text(apps, editor)
+    migration.collate_text(apps, editor)  # run twice: nothing more happens
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, collation_name FROM information_schema.columns "
+            "WHERE table_name = %s AND data_type = 'text'",
+            [table.table_name],
+        )
+        assert dict(cursor.fetchall()) == {name: "C" for name in text}
+    table.refresh_from_db()
+    assert {table.columns[n]["sql"] for n in text} == {'text COLLATE "C"'}
+    changed = storage.apply_changes(
+        resource, [row(2, xm="改名")], [], actor=city.actor(city.analyst)
+    )
+    assert counts(changed) == (0, 1, 0, 0)
