@@ -4,11 +4,11 @@
 NDJSON or Parquet, streamed in constant memory. Sharing and the open portal hand the stream to
 the client (a Django ``StreamingHttpResponse`` takes ``ExportStream.chunks``).
 
-The rows are read in key order a chunk at a time — a server-side cursor on PostgreSQL (inside a
-transaction, so the cursor is not materialised WITH HOLD, and every chunk comes from one
-snapshot), ``fetchmany`` on SQLite (a single statement reads one snapshot in WAL mode without
-taking the write lock) — turned into Arrow record batches of the items' types
-(``storage.arrow_type``), and written by the format's writer. Only visible items are exported,
+The rows are read in key order by one statement (one snapshot) — on PostgreSQL as CSV from
+``COPY (SELECT …) TO STDOUT``, read by Arrow's CSV reader as it streams; on SQLite with
+``fetchmany`` (a single statement reads one snapshot in WAL mode without taking the write
+lock) — turned into Arrow record batches of the items' types (``storage.arrow_type``), and
+written by the format's writer. Only visible items are exported,
 never the internal ``_`` columns.
 
 This module is a mechanism, like ``storage``: it checks no permission and records nothing.
@@ -41,6 +41,7 @@ import csv
 import datetime as dt
 import decimal
 import io
+import itertools
 import json
 import os
 import re
@@ -54,7 +55,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -66,6 +67,7 @@ from .models import Batch, BatchStatus
 from .storage import Layout, arrow_type, decimal_text, q, table_of
 
 READ_ROWS = 10_000  # rows fetched per round trip, and per chunk sent
+COPY_BLOCK_BYTES = 1 << 20  # PostgreSQL's CSV read by Arrow this many bytes at a time
 ROW_GROUP_ROWS = 100_000  # rows per Parquet row group
 EXCEL_MAX_ROWS = 1_048_575  # data rows on one sheet: Excel's 1,048,576 rows less the header
 FILE_CHUNK = 1 << 20  # bytes per chunk when a finished file is streamed
@@ -127,28 +129,47 @@ class _Source:
         sql = f"SELECT {select} FROM {q(self.table)} t WHERE {self.condition} ORDER BY {order}"
         schema = self.schema
         if _postgres():
-            with transaction.atomic(), connection.chunked_cursor() as cursor:
-                cursor.cursor.itersize = READ_ROWS
-                yield from self._fetch(cursor, sql, schema)
-        else:
-            with connection.cursor() as cursor:
-                yield from self._fetch(cursor, sql, schema)
+            yield from self._copied(sql, schema)
+            return
+        with connection.cursor() as cursor:
+            yield from self._fetch(cursor, sql, schema)
+
+    def _copied(self, sql: str, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        """PostgreSQL writes the rows as CSV (``COPY … TO``, its own path, in C) and Arrow's
+        CSV reader turns them into typed columns: no Python object per row or value. Values
+        travel as ``_expression`` selects them; only an unquoted empty field is NULL (a text
+        written NA or null stays text)."""
+        types = [self.types[name] for name in self.names]
+        names = [str(i) for i in range(len(types))]
+        read = pa_csv.ReadOptions(column_names=names, block_size=COPY_BLOCK_BYTES)
+        parse = pa_csv.ParseOptions(newlines_in_values=True)
+        convert = pa_csv.ConvertOptions(
+            column_types={
+                n: _FETCHED.get(kind, arrow_type(kind))
+                for n, kind in zip(names, types, strict=True)
+            },
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+        )
+        statement = f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.cursor.copy(statement, self.params) as copy:
+            chunks = iter(copy)
+            first = next(chunks, None)
+            if first is None:  # no row: Arrow would call the stream an empty file
+                return
+            stream = io.BufferedReader(_Chunks(itertools.chain([first], chunks)), 1 << 20)
+            reader = pa_csv.open_csv(
+                stream, read_options=read, parse_options=parse, convert_options=convert
+            )
+            for batch in reader:
+                arrays = [batch.column(i).cast(arrow_type(kind)) for i, kind in enumerate(types)]
+                self.rows += batch.num_rows
+                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
 
     def _fetch(self, cursor: Any, sql: str, schema: pa.Schema) -> Iterator[pa.RecordBatch]:
         cursor.execute(sql, self.params)
         types = [self.types[name] for name in self.names]
-        if _postgres():
-            # Every fetched value converts straight to Arrow: the rows become one struct array
-            # in one call (C++), with no Python loop over rows or values.
-            fetched = pa.struct(
-                [(str(i), _FETCHED.get(kind, arrow_type(kind))) for i, kind in enumerate(types)]
-            )
-            while rows := cursor.fetchmany(READ_ROWS):
-                struct = pa.array(rows, type=fetched)
-                arrays = [struct.field(i).cast(arrow_type(kind)) for i, kind in enumerate(types)]
-                self.rows += len(rows)
-                yield pa.RecordBatch.from_arrays(arrays, schema=schema)
-            return
         while rows := cursor.fetchmany(READ_ROWS):
             columns = list(zip(*rows, strict=True))
             arrays = [_sqlite_array(v, kind) for v, kind in zip(columns, types, strict=True)]
@@ -378,18 +399,51 @@ def _state(resource: Resource, as_of: int | dt.datetime | None) -> tuple[int | N
 
 def _expression(name: str, item_type: str) -> str:
     """The column as selected. PostgreSQL gives a numeric's text as stored (storage writes
-    canonical decimal text) and a timestamp as microseconds since 1970: no Decimal or datetime
-    objects to make one by one (Arrow takes the integers as timestamps at once)."""
+    canonical decimal text), a timestamp as microseconds since 1970, a date as days since then
+    and a truth value as 0 or 1: figures Arrow reads and casts at once, whatever the server's
+    date style."""
     column = f"t.{q(name)}"
-    if _postgres() and item_type == ItemType.DECIMAL:
+    if not _postgres():
+        return column
+    if item_type == ItemType.DECIMAL:
         return f"{column}::text"
-    if _postgres() and item_type == ItemType.DATETIME:
+    if item_type == ItemType.DATETIME:
         return f"(EXTRACT(EPOCH FROM {column}) * 1000000)::bigint"
+    if item_type == ItemType.DATE:
+        return f"({column} - DATE '1970-01-01')"
+    if item_type == ItemType.BOOLEAN:
+        return f"{column}::int"
     return column
 
 
-# How PostgreSQL's values arrive (see ``_expression``): date-times as microseconds.
-_FETCHED: dict[str, pa.DataType] = {ItemType.DATETIME: pa.int64()}
+# How PostgreSQL's values arrive (see ``_expression``), to be cast to the items' Arrow types.
+_FETCHED: dict[str, pa.DataType] = {
+    ItemType.DATETIME: pa.int64(),
+    ItemType.DATE: pa.int32(),
+    ItemType.BOOLEAN: pa.int8(),
+}
+
+
+class _Chunks(io.RawIOBase):
+    """The chunks of a ``COPY … TO`` as a stream Arrow can read."""
+
+    def __init__(self, chunks: Iterator[Any]):
+        self._chunks = chunks
+        self._left = memoryview(b"")
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._left:
+            chunk = next(self._chunks, None)
+            if chunk is None:
+                return 0
+            self._left = memoryview(chunk)
+        size = min(len(buffer), len(self._left))
+        buffer[:size] = self._left[:size]
+        self._left = self._left[size:]
+        return size
 
 
 def _sqlite_array(values: Sequence[Any], item_type: str) -> pa.Array:

@@ -883,14 +883,21 @@ def _full_diff(rows: Rows, layout: Layout, batch: Batch) -> pa.Array:
     by key with the current rows' in Arrow: only the rows that are new or whose fingerprint
     differs are staged (``_apply`` then compares them exactly). Returns the ids of the current
     rows the load leaves out. An unchanged row costs no write at all."""
-    record_batches = list(_batches(rows, layout))
     read_current = _current_index(layout)
+    record_batches: list[pa.RecordBatch] = []
+    parts: list[pa.RecordBatch] = []
     # The current rows are read on a helper thread over this connection, idle meanwhile, while
-    # the incoming rows are fingerprinted here: both spend their time in code that releases
-    # the GIL (the database driver, Arrow, numpy), so the two cores share the work.
+    # the incoming rows are fingerprinted here as they arrive (a job may still be reading its
+    # file): both spend their time in code that releases the GIL (the database driver, Arrow,
+    # numpy), so the two cores share the work.
     with connection.cursor() as cursor, ThreadPoolExecutor(max_workers=1) as helper:
         reading = helper.submit(read_current, cursor.cursor)
-        incoming = _incoming_index(record_batches, layout)
+        count = 0
+        for record_batch in _batches(rows, layout):
+            parts.append(_index_part(record_batch, layout, count))
+            record_batches.append(record_batch)
+            count += record_batch.num_rows
+        incoming = pa.Table.from_batches(parts, schema=_index_schema(layout))
         batch.rows_read = incoming.num_rows
         _refuse_bad_keys(incoming, layout)
         current = reading.result()
@@ -922,24 +929,23 @@ def _full_diff(rows: Rows, layout: Layout, batch: Batch) -> pa.Array:
     return closing
 
 
-def _incoming_index(record_batches: list[pa.RecordBatch], layout: Layout) -> pa.Table:
-    """Each incoming row's key, fingerprint and position in the load."""
-    schema = pa.schema(
+def _index_schema(layout: Layout) -> pa.Schema:
+    return pa.schema(
         [(k, arrow_type(layout.types[k])) for k in layout.key]
         + [(FINGERPRINT, pa.int64()), ("_seq", pa.int64())]
     )
-    parts, count = [], 0
-    for record_batch in record_batches:
-        size = record_batch.num_rows
-        parts.append(
-            pa.record_batch(
-                [record_batch.column(record_batch.schema.get_field_index(k)) for k in layout.key]
-                + [row_fingerprints(record_batch, layout.compared), _lead(None, count, size)],
-                schema=schema,
-            )
-        )
-        count += size
-    return pa.Table.from_batches(parts, schema=schema)
+
+
+def _index_part(record_batch: pa.RecordBatch, layout: Layout, first: int) -> pa.RecordBatch:
+    """Each row's key, fingerprint and position in the load (from ``first``)."""
+    return pa.record_batch(
+        [record_batch.column(record_batch.schema.get_field_index(k)) for k in layout.key]
+        + [
+            row_fingerprints(record_batch, layout.compared),
+            _lead(None, first, record_batch.num_rows),
+        ],
+        schema=_index_schema(layout),
+    )
 
 
 def _refuse_bad_keys(incoming: pa.Table, layout: Layout) -> None:
