@@ -516,9 +516,10 @@ class _Read:
 
 
 def _read_and_check(job: LoadJob, sink: _Spool | _Pipe) -> _Read:
-    """Parse and check the kept file, handing accepted rows to ``sink``. A UTF-8 CSV file is read by the fast reader first; at anything it would not read
-    exactly as the careful reader does, the file is read again from the start by the careful
-    one, and the rows handed over so far are discarded."""
+    """Parse and check the kept file, handing accepted rows to ``sink``. A UTF-8 CSV file is
+    read by the fast reader first; at anything it would not read exactly as the careful reader
+    does, the file is read again from the start by the careful one, and the rows handed over so
+    far are discarded."""
     try:
         unquoted = not parsers.has_quotes(job_path(job))
         return _read_and_check_once(job, sink, fast=True, unquoted=unquoted)
