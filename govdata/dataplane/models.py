@@ -59,6 +59,10 @@ class ResourceTable(models.Model):
     # The share of rejected rows above which a whole load is refused; None: the setting
     # GOVDATA_DATAPLANE_MAX_ERROR_RATE.
     max_error_rate = models.FloatField(null=True, blank=True, verbose_name=_("maximum error rate"))
+    # The checks (``services.checks_signature``) every current row is known to pass, their rows'
+    # fingerprints being those of the text they were read from: a full load under the same
+    # checks need not check again a row identical to a current one. Empty: not known.
+    checked_under = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
 

@@ -29,15 +29,18 @@ import queue
 import threading
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import astuple, dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.conf import settings
 from django.db import DatabaseError, connection, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from govdata.catalog import queries as catalog_queries
@@ -51,6 +54,7 @@ from govdata.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceE
 from govdata.orgs.actors import Actor
 
 from . import parsers, quality, storage
+from .fingerprints import row_fingerprints
 from .models import (
     ACTIVE_LOAD_STATES,
     BatchChannel,
@@ -61,7 +65,7 @@ from .models import (
     RejectedRecord,
     ResourceTable,
 )
-from .validation import Checked, Rule, check_batch, rule_problems
+from .validation import CHECKS_REVISION, Checked, Rule, check_batch, rule_problems
 
 logger = logging.getLogger(__name__)
 
@@ -147,6 +151,25 @@ def rules_of(resource: Resource) -> dict[str, Rule]:
         )
         for rule in ItemRule.objects.filter(resource=resource)
     }
+
+
+def checks_signature(
+    resource: Resource, specs: list[parsers.ItemSpec], rules: dict[str, Rule]
+) -> str:
+    """A name for the checks a row of ``resource`` passes at the door: its items, their rules
+    and the checking code's revision. Two loads under the same signature accept and type a
+    row of the same text alike (``ResourceTable.checked_under``)."""
+    described = json.dumps(
+        [
+            CHECKS_REVISION,
+            resource.live_version_id,
+            [astuple(spec) for spec in specs],
+            sorted((name, astuple(rule)) for name, rule in rules.items()),
+        ],
+        ensure_ascii=False,
+        default=str,
+    )
+    return hashlib.sha256(described.encode()).hexdigest()
 
 
 def platform_max_error_rate() -> float:
@@ -513,6 +536,175 @@ class _Read:
     accepted: int
     rejected: int
     tally: quality.Tally | None  # a full load's accepted rows, counted for the quality measure
+    unchanged: storage.Unchanged | None = None  # the rows found identical to current rows
+
+
+# Marks the fingerprint of a row with findings (``Checked.warnings``): it matches no text, so
+# the row is checked, and its findings reported, at every load.
+WARNED = np.int64(0x5EED_F1AD_0000_0001)
+
+
+class _Seen:
+    """The door's memory of a full load's current rows (``door``: the table's rows passed the
+    checks this load runs, ``ResourceTable.checked_under``): their fingerprints, those of the
+    text they were read from. A row read again with one of them is that current row,
+    unchanged, and is neither checked nor passed on again.
+
+    The fingerprints are read on a thread of their own where the load may (``_overlaps``)
+    while this one reads and fingerprints the file's first batches."""
+
+    def __init__(
+        self,
+        table: storage.ResourceTable,
+        signature: str,
+        specs: list[parsers.ItemSpec],
+        *,
+        door: bool,
+    ):
+        self.door, self.signature = door, signature
+        self.key = [spec.name for spec in specs if spec.is_key]
+        self.as_of, self.kept = 0, 0
+        self.digests = self.ids = np.zeros(0, np.int64)
+        self.hit = np.zeros(0, dtype=bool)
+        self._reading: Future[Any] | None = None
+        if not door:
+            return
+        if _overlaps():
+            pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-door")
+            self._reading = pool.submit(_in_own_connection, storage.current_digests, table)
+            pool.shutdown(wait=False)
+        else:
+            self._took(storage.current_digests(table))
+
+    def _took(self, read: tuple[int, str, np.ndarray, np.ndarray]) -> None:
+        self.as_of, checked_under, self.digests, self.ids = read
+        if checked_under != self.signature:  # new checks since the table was read
+            self.digests = self.digests[:0]
+        self.hit = np.zeros(len(self.digests), dtype=bool)
+
+    def passed(
+        self, batches: Iterable[pa.RecordBatch], specs: list[parsers.ItemSpec]
+    ) -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
+        """The rows of ``batches`` that are new or changed, with their fingerprints; the
+        others are counted (``kept``). Until the current rows' fingerprints are there, the
+        batches read wait."""
+        waiting: list[tuple[pa.RecordBatch, pa.Array]] = []
+        fingerprinted = ((batch, _door_fingerprints(batch, specs)) for batch in batches)
+        for pair in _made_ahead(fingerprinted):
+            waiting.append(pair)
+            if self._reading is not None:
+                if not self._reading.done():
+                    continue
+                self._took(self._reading.result())
+                self._reading = None
+            yield from (self._split(*pair) for pair in waiting)
+            waiting.clear()
+        if self._reading is not None:
+            self._took(self._reading.result())
+            self._reading = None
+        yield from (self._split(*pair) for pair in waiting)
+
+    def _split(self, batch: pa.RecordBatch, digests: pa.Array) -> tuple[pa.RecordBatch, pa.Array]:
+        """Refused if a row seen unchanged comes twice (its key given twice)."""
+        if not len(self.digests):
+            return batch, digests
+        values = digests.to_numpy()
+        order = np.argsort(values)  # sorted, the lookups walk the digests in one direction
+        at = np.empty_like(order)
+        at[order] = np.searchsorted(self.digests, values[order])
+        np.minimum(at, len(self.digests) - 1, out=at)
+        seen = self.digests[at] == values
+        positions = at[seen]
+        before, again = self.kept, self.hit[positions]  # seen in an earlier batch
+        self.hit[positions] = True
+        self.kept = int(np.count_nonzero(self.hit))
+        if again.any() or self.kept - before < len(positions):
+            if not again.any():  # within this batch: all but the first of each
+                again = np.ones(len(positions), dtype=bool)
+                again[np.unique(positions, return_index=True)[1]] = False
+            rows = pa.array(np.flatnonzero(seen)[again][:5])
+            raise storage.duplicate_keys(
+                zip(*(batch.column(k).take(rows).to_pylist() for k in self.key), strict=True)
+            )
+        if not seen.any():
+            return batch, digests
+        others = pa.array(~seen)
+        return batch.filter(others), digests.filter(others)
+
+    def unchanged(self) -> storage.Unchanged | None:
+        if not self.door:
+            return None
+        return storage.Unchanged(self.as_of, self.kept, self.ids[~self.hit])
+
+
+READ_AHEAD = 4  # batches parsed and fingerprinted ahead of the checks: a bound on their memory
+_DONE = object()
+
+
+def _made_ahead(items: Iterator[Any]) -> Iterator[Any]:
+    """The items, made on a thread of their own up to ``READ_AHEAD`` ahead of the caller: the
+    parser and the fingerprints (Arrow, numpy: they let go of the GIL) work on one core while
+    the checks run on the other. An error in the making is raised here, in its turn."""
+    waiting: queue.Queue[Any] = queue.Queue(maxsize=READ_AHEAD)
+    stopped = threading.Event()
+    language = translation.get_language()
+
+    def make() -> None:
+        translation.activate(language)  # the parser's messages speak the job's language
+        try:
+            for item in items:
+                while not stopped.is_set():
+                    try:
+                        waiting.put((item, None), timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
+                if stopped.is_set():
+                    return
+            waiting.put((_DONE, None))
+        except BaseException as error:  # handed to the caller
+            waiting.put((_DONE, error))
+
+    thread = threading.Thread(target=make, name="load-reader", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item, error = waiting.get()
+            if error is not None:
+                raise error
+            if item is _DONE:
+                return
+            yield item
+    finally:
+        stopped.set()
+        while thread.is_alive():  # let a waiting put go
+            with contextlib.suppress(queue.Empty):
+                waiting.get(timeout=0.1)
+        thread.join()
+
+
+def _in_own_connection(function: Any, *args: Any) -> Any:
+    """Run ``function`` on this thread's own connection, closed after."""
+    try:
+        return function(*args)
+    finally:
+        connection.close()
+
+
+def _door_fingerprints(batch: pa.RecordBatch, specs: list[parsers.ItemSpec]) -> pa.Array:
+    """Each row's fingerprint over the text of its items, as the parser read it."""
+    return row_fingerprints(batch, [spec.name for spec in specs])
+
+
+def _marked(checked: Checked, digests: pa.Array) -> pa.Array:
+    """The accepted rows' fingerprints, those of rows with findings marked (``WARNED``)."""
+    accepted = pc.filter(digests, checked.kept)
+    if not checked.warnings:
+        return accepted
+    warned = pc.is_in(checked.accepted_rows, pa.array([row for row, _m in checked.warnings]))
+    values = accepted.to_numpy().copy()
+    values[warned.to_numpy(zero_copy_only=False)] ^= WARNED
+    return pa.array(values)
 
 
 def _read_and_check(job: LoadJob, sink: _Spool | _Pipe) -> _Read:
@@ -541,8 +733,14 @@ def _read_and_check_once(
     tally = (
         quality.Tally(resource, layout, table.version_id) if job.kind == BatchKind.FULL else None
     )
-    read = accepted = rejected = warned = rejected_checked = 0
-    sink.open(layout.schema())
+    read = accepted = accepted_checked = rejected = warned = rejected_checked = 0
+    signature = checks_signature(resource, specs, rules)
+    # A full load whose table's rows passed these very checks needs check only what changed.
+    door = job.kind == BatchKind.FULL and table.checked_under == signature
+    seen = _Seen(table, signature, specs, door=door)
+    if door:
+        tally = None  # the rows not checked again are not counted: the measure counts the table
+    sink.open(_sink_schema(layout), signature, door=door)
     with job_path(job).open("rb") as raw:
         source = _Counting(raw, job.file_name)
         upload = parsers.open_upload(
@@ -554,17 +752,22 @@ def _read_and_check_once(
             unquoted=unquoted,
         )
         errors_seen = 0  # parser errors kept in detail so far (the parser details the first 1000)
-        for checked in (check_batch(batch, specs, rules) for batch in upload.batches()):
+        for batch, digests in seen.passed(upload.batches(), specs):
+            checked = check_batch(batch, specs, rules)
             new_errors = upload.row_errors[errors_seen:]
             errors_seen = len(upload.row_errors)
             _keep_rejected(job, checked, new_errors)
             rejected_checked += len(checked.rejected)
             read = upload.rows_read + upload.row_error_count
             rejected = upload.row_error_count + rejected_checked
-            accepted += checked.accepted.num_rows
+            accepted_checked += checked.accepted.num_rows
+            accepted = seen.kept + accepted_checked
             warned += len({row for row, _message in checked.warnings})
             if checked.accepted.num_rows:
-                conformed = storage.conform(checked.accepted, layout)
+                fingerprinted = checked.accepted.append_column(
+                    storage.FINGERPRINT, _marked(checked, digests)
+                )
+                conformed = storage.conform(fingerprinted, layout)
                 sink.write_batch(conformed)
                 if tally is not None:
                     tally.add(conformed)
@@ -585,7 +788,12 @@ def _read_and_check_once(
     _progress(job, bytes_read=job.size_bytes, rows_read=read, rows_rejected=rejected)
     if read and rejected > threshold * read:
         raise _Refused(_too_many(rejected, read, threshold), "error_rate")
-    return _Read(read, accepted, rejected, tally)
+    return _Read(read, seen.kept + accepted_checked, rejected, tally, seen.unchanged())
+
+
+def _sink_schema(layout: storage.Layout) -> pa.Schema:
+    """The checked rows as the sink takes them: the table's columns and their fingerprints."""
+    return layout.schema().append(pa.field(storage.FINGERPRINT, pa.int64()))
 
 
 def _too_many(rejected: int, read: int, threshold: float) -> str:
@@ -610,18 +818,20 @@ class _Spool:
         self.path = _upload_dir() / f"{job.file_name}.arrow"
         self._file: Any = None
         self._writer: Any = None
+        self._checked_under = ""
 
-    def open(self, schema: pa.Schema) -> None:
+    def open(self, schema: pa.Schema, checked_under: str, *, door: bool = False) -> None:
         self.discard()
         self._file = pa.OSFile(str(self.path), "wb")
         self._writer = pa.ipc.new_file(self._file, schema)
+        self._checked_under = checked_under
 
     def write_batch(self, record_batch: pa.RecordBatch) -> None:
         self._writer.write_batch(record_batch)
 
-    def commit(self, rejected: int) -> None:
+    def commit(self, rejected: int, unchanged: storage.Unchanged | None) -> None:
         self._close()
-        _write(self.job, self._spooled(), rejected)
+        _write(self.job, self._spooled(), rejected, unchanged, self._checked_under)
 
     def _spooled(self) -> Iterator[pa.RecordBatch]:
         with pa.memory_map(str(self.path)) as source:
@@ -667,11 +877,18 @@ class _Pipe:
         self._queue: queue.Queue[Any] = queue.Queue(maxsize=PIPE_BATCHES)
         self._error: BaseException | None = None
         self._rejected = 0
+        self._unchanged: storage.Unchanged | None = None
+        self._checked_under = ""
+        self._door = False
 
-    def open(self, schema: pa.Schema) -> None:
+    def open(self, schema: pa.Schema, checked_under: str, *, door: bool = False) -> None:
+        """Start the writer. With ``door`` the reader finds rows unchanged (``_Seen``): the
+        writer learns which at the end (``commit``)."""
         self.discard()
         self._queue = queue.Queue(maxsize=PIPE_BATCHES)
         self._error = None
+        self._checked_under = checked_under
+        self._door = door
         self._thread = threading.Thread(
             target=self._run, name=f"load-job-{self.job.pk}-writer", daemon=True
         )
@@ -679,7 +896,13 @@ class _Pipe:
 
     def _run(self) -> None:
         try:
-            _write(self.job, self._rows(), lambda: self._rejected)
+            _write(
+                self.job,
+                self._rows(),
+                lambda: self._rejected,
+                self._told_unchanged if self._door else None,
+                self._checked_under,
+            )
         except BaseException as error:  # handed to the reading thread
             self._error = error
         finally:
@@ -707,9 +930,13 @@ class _Pipe:
     def write_batch(self, record_batch: pa.RecordBatch) -> None:
         self._put(record_batch)
 
-    def commit(self, rejected: int) -> None:
+    def _told_unchanged(self) -> storage.Unchanged:
+        assert self._unchanged is not None
+        return self._unchanged
+
+    def commit(self, rejected: int, unchanged: storage.Unchanged | None) -> None:
         assert self._thread is not None
-        self._rejected = rejected
+        self._rejected, self._unchanged = rejected, unchanged
         self._put(_END)
         self._thread.join()
         self._thread = None
@@ -778,7 +1005,10 @@ def run_job(job_id: int) -> LoadJob | None:
                 and job.kind == BatchKind.CHANGES
                 and not job.size_bytes
             ):
-                sink.open(storage.Layout.of(storage.ensure_table(job.resource)).schema())
+                resource = job.resource
+                layout = storage.Layout.of(storage.ensure_table(resource))
+                signature = checks_signature(resource, item_specs(resource), rules_of(resource))
+                sink.open(_sink_schema(layout), signature)
             else:
                 reading = _read_and_check(job, sink)
             if job.kind == BatchKind.FULL and not reading.accepted:
@@ -790,7 +1020,7 @@ def run_job(job_id: int) -> LoadJob | None:
                     "empty",
                 )
             _progress(job, status=LoadStatus.WRITING)
-            sink.commit(reading.rejected)
+            sink.commit(reading.rejected, reading.unchanged)
         finally:
             sink.close()  # what was not committed is rolled back or deleted
     except _Refused as refused:
@@ -806,7 +1036,13 @@ def run_job(job_id: int) -> LoadJob | None:
     return job
 
 
-def _write(job: LoadJob, rows: Iterable[pa.RecordBatch], rejected: storage.Rejected) -> None:
+def _write(
+    job: LoadJob,
+    rows: Iterable[pa.RecordBatch],
+    rejected: storage.Rejected,
+    unchanged: storage.Unseen,
+    checked_under: str,
+) -> None:
     actor = _job_actor(job)
     deletes = _deletes_of(job)
     with transaction.atomic():
@@ -819,6 +1055,8 @@ def _write(job: LoadJob, rows: Iterable[pa.RecordBatch], rejected: storage.Rejec
                 source_name=job.source_name,
                 checksum=job.checksum,
                 rejected=rejected,
+                unchanged=unchanged,
+                checked_under=checked_under,
             )
         else:
             batch = storage.apply_changes(
@@ -830,6 +1068,7 @@ def _write(job: LoadJob, rows: Iterable[pa.RecordBatch], rejected: storage.Rejec
                 source_name=job.source_name,
                 checksum=job.checksum,
                 rejected=rejected,
+                checked_under=checked_under,
             )
         # Marked done in the load's own transaction: a committed batch always has its job done.
         LoadJob.objects.filter(pk=job.pk).update(

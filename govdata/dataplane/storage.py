@@ -54,7 +54,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeAlias
 
 import numpy as np
 import pyarrow as pa
@@ -310,8 +310,9 @@ def _alter_table(table: ResourceTable, version: ResourceVersion, items: list[Any
             cursor.execute(statement)
     table.columns = columns
     table.version = version
+    table.checked_under = ""  # the new version's checks have not been run on the rows
     table.updated_at = timezone.now()
-    table.save(update_fields=["columns", "version", "updated_at"])
+    table.save(update_fields=["columns", "version", "checked_under", "updated_at"])
     return table
 
 
@@ -401,19 +402,45 @@ def _refuse_unknown(unknown: set[str]) -> None:
 def conform(record_batch: pa.RecordBatch, layout: Layout) -> pa.RecordBatch:
     """A parser's record batch as the table's schema (missing items NULL, unknown refused)."""
     schema = layout.schema()
-    unknown = set(record_batch.schema.names) - set(layout.visible)
+    unknown = set(record_batch.schema.names) - set(layout.visible) - {FINGERPRINT}
     if unknown:
         _refuse_unknown(unknown)
+    if FINGERPRINT in record_batch.schema.names:
+        schema = schema.append(pa.field(FINGERPRINT, pa.int64()))
     arrays = []
     for target in schema:
         index = record_batch.schema.get_field_index(target.name)
         if index < 0:
             arrays.append(pa.nulls(record_batch.num_rows, type=target.type))
-        elif layout.types[target.name] == ItemType.DECIMAL:
+        elif layout.types.get(target.name) == ItemType.DECIMAL:
             arrays.append(decimal_texts(record_batch.column(index)))
         else:
             arrays.append(record_batch.column(index).cast(target.type))
     return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def fingerprinted(record_batch: pa.RecordBatch, layout: Layout) -> tuple[pa.Array, pa.RecordBatch]:
+    """The rows' fingerprints and the rows without them: those the door took from the text the
+    rows were read from (``FINGERPRINT`` column), or else made here from the typed values."""
+    index = record_batch.schema.get_field_index(FINGERPRINT)
+    if index < 0:
+        return row_fingerprints(record_batch, layout.compared), record_batch
+    return record_batch.column(index), record_batch.remove_column(index)
+
+
+@dataclass
+class Unchanged:
+    """What the door (services.py) found of a full load's rows identical to current rows, by
+    their fingerprints (``current_digests``), and did not pass on. Every other current row
+    is ``unseen``: the rows passed on name it by key, or the load leaves it out."""
+
+    as_of: int  # the table's last batch number when the current rows were read
+    kept: int  # how many incoming rows were identical to current rows
+    unseen: np.ndarray  # the ids of the current rows no incoming row was identical to
+
+
+# Or a function that tells once the rows are read.
+Unseen: TypeAlias = Unchanged | Callable[[], Unchanged] | None
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -481,9 +508,10 @@ def _write_rows(
         with raw.copy(statement, writer=QueuedLibpqWriter(raw)) as copy:
             for record_batch in _batches(rows, layout):
                 size = record_batch.num_rows
+                digests, values = fingerprinted(record_batch, layout)
                 table = (
-                    pa.Table.from_batches([record_batch])
-                    .add_column(0, FINGERPRINT, row_fingerprints(record_batch, layout.compared))
+                    pa.Table.from_batches([values])
+                    .add_column(0, FINGERPRINT, digests)
                     .add_column(0, lead, _lead(first, count, size))
                 )
                 if first_id is not None:
@@ -497,9 +525,10 @@ def _write_rows(
         insert = f"INSERT INTO {q(target)} ({column_sql}) VALUES ({marks})"
         for record_batch in _batches(rows, layout):
             size = record_batch.num_rows
+            digests, record_batch = fingerprinted(record_batch, layout)
             values = [_sqlite_column(c) for c in record_batch.columns]
             numbers = _lead(first, count, size).to_pylist()
-            digests = row_fingerprints(record_batch, layout.compared).to_pylist()
+            digests = digests.to_pylist()
             cursor.executemany(insert, list(zip(numbers, digests, *values, strict=True)))
             count += size
     return count
@@ -602,7 +631,7 @@ def _refuse_duplicates(cursor: Any, name: str, layout: Layout) -> None:
     cursor.execute(
         f"SELECT {key_sql} FROM {q(name)} GROUP BY {key_sql} HAVING count(*) > 1 LIMIT 5"
     )
-    raise _duplicate_keys(cursor.fetchall())
+    raise duplicate_keys(cursor.fetchall())
 
 
 def _missing_key(layout: Layout) -> Invalid:
@@ -612,7 +641,8 @@ def _missing_key(layout: Layout) -> Invalid:
     )
 
 
-def _duplicate_keys(examples: Iterable[Sequence[Any]]) -> Invalid:
+def duplicate_keys(examples: Iterable[Sequence[Any]]) -> Invalid:
+    """The refusal of a load that gives a key twice (``examples``: a few keys' values)."""
     shown = "; ".join(", ".join(str(v) for v in row) for row in examples)
     return Invalid(
         _("The same key appears more than once in the load: %(keys)s.") % {"keys": shown},
@@ -727,12 +757,19 @@ def load_full(
     source_name: str = "",
     checksum: str = "",
     rejected: Rejected = 0,
+    unchanged: Unseen = None,
+    checked_under: str = "",
 ) -> Batch:
     """Replace the resource's data with ``rows`` (AGG-6): diffed by key against the current
     state, so unchanged rows write nothing, changed rows get a new version, absent rows are
     closed. One transaction. Precondition: the caller has checked the actor may load here;
     ``rows`` hold parsed, valid values (``rejected`` counts those the parser set aside, or is
-    a function that tells once ``rows`` are read: the rows may still be being checked)."""
+    a function that tells once ``rows`` are read: the rows may still be being checked).
+
+    ``checked_under`` names the checks every row passed (``ResourceTable.checked_under``).
+    With ``unchanged`` the door read the current rows' fingerprints and left out of ``rows``
+    those identical to current rows checked under the same (none, it may be) — refused with
+    ``Conflict`` if a batch committed since."""
     return _load(
         resource,
         rows,
@@ -743,6 +780,8 @@ def load_full(
         source_name=source_name,
         checksum=checksum,
         rejected=rejected,
+        unchanged=unchanged,
+        checked_under=checked_under,
     )
 
 
@@ -756,10 +795,12 @@ def apply_changes(
     source_name: str = "",
     checksum: str = "",
     rejected: Rejected = 0,
+    checked_under: str = "",
 ) -> Batch:
     """Apply a change set by key: ``upserts`` insert or replace rows, ``deletes`` (key values)
     close them; rows not named stay as they are. A key both upserted and deleted is refused;
-    deleting a key that is not current changes nothing. Same preconditions as ``load_full``."""
+    deleting a key that is not current changes nothing. Same preconditions and
+    ``checked_under`` as ``load_full``."""
     return _load(
         resource,
         upserts,
@@ -770,6 +811,7 @@ def apply_changes(
         source_name=source_name,
         checksum=checksum,
         rejected=rejected,
+        checked_under=checked_under,
     )
 
 
@@ -784,6 +826,8 @@ def _load(
     source_name: str,
     checksum: str,
     rejected: Rejected,
+    unchanged: Unseen = None,
+    checked_under: str = "",
 ) -> Batch:
     try:
         with transaction.atomic():
@@ -798,7 +842,9 @@ def _load(
                 source_name=source_name,
                 checksum=checksum,
             )
-            if deletes is None and _is_empty(layout):
+            if deletes is None and unchanged is not None:
+                _apply(batch, layout, closing=_door_diff(rows, layout, batch, unchanged))
+            elif deletes is None and _is_empty(layout):
                 _first_load(rows, layout, batch)
             elif deletes is None:
                 _apply(batch, layout, closing=_full_diff(rows, layout, batch))
@@ -807,6 +853,11 @@ def _load(
                 _stage_deletes(deletes, layout)
                 _apply(batch, layout, closing=None)
             _drop_stage()
+            # After a full load every current row passed its checks; after a change set, only
+            # if the rows it kept had passed the same ones.
+            if deletes is not None and _checked_under(layout) != checked_under:
+                checked_under = ""
+            ResourceTable.objects.filter(pk=table.pk).update(checked_under=checked_under)
             batch.rows_rejected = rejected() if callable(rejected) else rejected
             return _commit(batch, actor, "dataplane.batch.commit")
     except ServiceError:
@@ -879,6 +930,13 @@ def _differs(layout: Layout, left: str, right: str) -> str:
     return "(" + " OR ".join(tests) + ")" if tests else "(1 = 0)"
 
 
+def _checked_under(layout: Layout) -> str:
+    """The table's ``checked_under`` as it stands (under the lock ``_open_batch`` took)."""
+    return ResourceTable.objects.values_list("checked_under", flat=True).get(
+        table_name=layout.table
+    )
+
+
 def _full_diff(rows: Rows, layout: Layout, batch: Batch) -> pa.Array:
     """A full load into a table that holds rows. The incoming rows' fingerprints are joined
     by key with the current rows' in Arrow: only the rows that are new or whose fingerprint
@@ -899,17 +957,17 @@ def _full_diff(rows: Rows, layout: Layout, batch: Batch) -> pa.Array:
             record_batches.append(record_batch)
             count += record_batch.num_rows
         incoming = pa.Table.from_batches(parts, schema=_index_schema(layout))
-        batch.rows_read = incoming.num_rows
         _refuse_bad_keys(incoming, layout)
         current = reading.result()
     joined = incoming.join(current, layout.key, join_type="left outer")
-    position, found = joined["_seq"], joined["_id"]
+    position, found = joined["_seq"], pc.drop_null(joined["_id"]).combine_chunks()
     same = pc.fill_null(pc.equal(joined[FINGERPRINT], joined["_current_fp"]), False)
     staged = pc.filter(position, pc.invert(same))
-    if len(found) - found.null_count == current.num_rows:
+    batch.rows_read = incoming.num_rows
+    if len(found) == current.num_rows:
         closing = pa.array([], pa.int64())  # every current row was loaded again
     else:
-        loaded = pc.is_in(current["_id"], value_set=pc.drop_null(found).combine_chunks())
+        loaded = pc.is_in(current["_id"], value_set=found)
         closing = pc.filter(current["_id"], pc.invert(loaded))
     chosen = np.zeros(incoming.num_rows, dtype=bool)
     chosen[staged.to_numpy()] = True
@@ -930,6 +988,50 @@ def _full_diff(rows: Rows, layout: Layout, batch: Batch) -> pa.Array:
     return closing
 
 
+def _door_diff(rows: Rows, layout: Layout, batch: Batch, unchanged: Unseen) -> pa.Array:
+    """A full load whose door read the current rows' fingerprints (``load_full``): the rows it
+    passed on — new, changed, or with findings — are few, and staged as they come; the current
+    rows they name are looked up by key in the database. Returns the ids of the current rows
+    the load leaves out: those the door did not see, less those named."""
+    with connection.cursor() as cursor:
+        _create_stage(cursor, STAGE, layout, layout.visible)
+        count = _write_rows(cursor, STAGE, "_seq", None, rows, layout)
+        _check_keys(cursor, STAGE, layout)
+        kept = unchanged() if callable(unchanged) else unchanged
+        assert kept is not None
+        if batch.number - 1 != kept.as_of:
+            raise Conflict(
+                _(
+                    "The entry's data changed while this file was read (another load or an "
+                    "undo): nothing was loaded. Run the load again."
+                ),
+                code="changed_meanwhile",
+            )
+        batch.rows_read = count + kept.kept
+        cursor.execute(
+            f"SELECT t.{q('_id')} FROM {q(STAGE)} s JOIN {q(layout.table)} t "
+            f"ON {_key_match('t', 's', layout.key)} WHERE t.{q('_batch_to')} IS NULL"
+        )
+        named = pa.array([row[0] for row in cursor.fetchall()], pa.int64())
+    unseen = pa.array(kept.unseen, pa.int64())
+    twice = pc.filter(named, pc.invert(pc.is_in(named, value_set=unseen)))
+    if len(twice):
+        raise duplicate_keys(_keys_of(layout, twice[:5]))
+    return pc.filter(unseen, pc.invert(pc.is_in(unseen, value_set=named)))
+
+
+def _keys_of(layout: Layout, ids: pa.Array) -> list[Sequence[Any]]:
+    """The key values of the rows ``ids``."""
+    key_sql = ", ".join(q(k) for k in layout.key)
+    marks = ", ".join(["%s"] * len(ids))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {key_sql} FROM {q(layout.table)} WHERE {q('_id')} IN ({marks})",
+            ids.to_pylist(),
+        )
+        return list(cursor.fetchall())
+
+
 def _index_schema(layout: Layout) -> pa.Schema:
     return pa.schema(
         [(k, arrow_type(layout.types[k])) for k in layout.key]
@@ -939,12 +1041,10 @@ def _index_schema(layout: Layout) -> pa.Schema:
 
 def _index_part(record_batch: pa.RecordBatch, layout: Layout, first: int) -> pa.RecordBatch:
     """Each row's key, fingerprint and position in the load (from ``first``)."""
+    digests, record_batch = fingerprinted(record_batch, layout)
     return pa.record_batch(
         [record_batch.column(record_batch.schema.get_field_index(k)) for k in layout.key]
-        + [
-            row_fingerprints(record_batch, layout.compared),
-            _lead(None, first, record_batch.num_rows),
-        ],
+        + [digests, _lead(None, first, record_batch.num_rows)],
         schema=_index_schema(layout),
     )
 
@@ -960,7 +1060,7 @@ def _refuse_bad_keys(incoming: pa.Table, layout: Layout) -> None:
     if distinct < incoming.num_rows:
         counted = incoming.group_by(layout.key).aggregate([("_seq", "count")])
         twice = counted.filter(pc.greater(counted["_seq_count"], 1)).slice(0, 5)
-        raise _duplicate_keys(zip(*(twice[k].to_pylist() for k in layout.key), strict=True))
+        raise duplicate_keys(zip(*(twice[k].to_pylist() for k in layout.key), strict=True))
 
 
 # How each key column travels out of the database to be joined with the incoming keys: the SQL
@@ -1038,6 +1138,45 @@ def _current_index(layout: Layout) -> Callable[[Any], pa.Table]:
         return pa.concat_tables(tables) if tables else schema.empty_table()
 
     return read
+
+
+# Each current row's fingerprint and id, as the 16 bytes of two big-endian bigints.
+_DIGEST_ID = np.dtype([("digest", ">i8"), ("id", ">i8")])
+
+
+def current_digests(table: ResourceTable) -> tuple[int, str, np.ndarray, np.ndarray]:
+    """The table's last batch number and ``checked_under`` with its current rows'
+    fingerprints, sorted (for ``np.searchsorted``), and their ids in the same order — all as
+    of one moment. A row without a fingerprint has 0."""
+    t = q(table.table_name)
+    digest = f"coalesce({q(FINGERPRINT)}, 0)"
+    current = f"FROM {t} WHERE {q('_batch_to')} IS NULL"
+    with connection.cursor() as cursor:
+        if _postgres():
+            # One statement, one snapshot; the database packs the pairs in one value.
+            cursor.execute(
+                f"SELECT last_number, checked_under, (SELECT string_agg(int8send({digest}) "
+                f"|| int8send({q('_id')}), ''::bytea) {current}) "
+                f"FROM {q(ResourceTable._meta.db_table)} WHERE id = %s",
+                [table.pk],
+            )
+            last, checked_under, packed = cursor.fetchone()
+            pairs = np.frombuffer(packed or b"", _DIGEST_ID)
+            digests, ids = pairs["digest"].astype(np.int64), pairs["id"].astype(np.int64)
+        else:
+            with transaction.atomic():  # one read transaction, one snapshot
+                cursor.execute(
+                    f"SELECT last_number, checked_under FROM "
+                    f"{q(ResourceTable._meta.db_table)} WHERE id = %s",
+                    [table.pk],
+                )
+                last, checked_under = cursor.fetchone()
+                cursor.execute(f"SELECT {digest}, {q('_id')} {current}")
+                rows = cursor.fetchall()
+            digests = np.fromiter((r[0] for r in rows), np.int64, len(rows))
+            ids = np.fromiter((r[1] for r in rows), np.int64, len(rows))
+    order = np.argsort(digests, kind="stable")
+    return int(last), checked_under, digests[order], ids[order]
 
 
 def _write_ids(cursor: Any, target: str, ids: pa.Array) -> None:
@@ -1186,6 +1325,8 @@ def undo_batch(resource: Resource, batch: Batch, *, actor: Auditable | ActorRef)
                 [undo.number, batch.number],
             )
             reopened = cursor.rowcount
+        # The rows brought back passed the checks of their day, not necessarily today's.
+        ResourceTable.objects.filter(pk=table.pk).update(checked_under="")
         undo.rows_read = 0
         undo.rows_updated = updated
         undo.rows_deleted = closed - updated

@@ -44,6 +44,9 @@ _DATETIME = (
 )
 _TRUE = ["1", "true", "t", "yes", "y", "是", "√"]
 _FALSE = ["0", "false", "f", "no", "n", "否", "×"]
+# Raise it with any change to what the checks accept or how they type a value: a full load
+# then checks again rows it would otherwise know unchanged (``services.checks_signature``).
+CHECKS_REVISION = 1
 # An identifier row is rejected for these findings; the others are warnings.
 _REJECTING = IdFinding.FORMAT | IdFinding.CHECK_CHARACTER
 
@@ -71,6 +74,7 @@ class RejectedRow:
 class Checked:
     accepted: pa.RecordBatch  # item columns, typed for the table
     accepted_rows: pa.Array  # the file's row numbers of the accepted rows
+    kept: pa.Array  # which rows of the batch were accepted (boolean)
     rejected: list[RejectedRow] = field(default_factory=list)
     warnings: list[tuple[int, str]] = field(default_factory=list)  # (row, message)
 
@@ -342,7 +346,7 @@ def check_batch(
             order.to_pylist(), rows.take(order).to_pylist(), sent, strict=True
         )
     ]
-    return Checked(accepted, pc.filter(rows, mask), rejected, warnings)
+    return Checked(accepted, pc.filter(rows, mask), mask, rejected, warnings)
 
 
 def rejected_rows_csv(rejected: list[RejectedRow], items: list[ItemSpec]) -> bytes:

@@ -17,6 +17,7 @@ from govdata.dataplane import parsers, services, storage
 from govdata.dataplane.models import Batch, BatchStatus, LoadStatus
 
 from . import test_loads as base
+from . import test_loads_door as door
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -49,6 +50,21 @@ test_a_pushed_change_set_upserts_and_deletes_by_key = (
 test_a_change_set_of_deletes_only = base.test_a_change_set_of_deletes_only
 test_a_file_the_fast_reader_steps_aside_from_is_read_by_the_careful_one = (
     base.test_a_file_the_fast_reader_steps_aside_from_is_read_by_the_careful_one
+)
+
+# The door's memory, read on a thread of its own while the file is read.
+checked = door.checked
+test_a_second_load_checks_and_writes_only_the_rows_that_changed = (
+    door.test_a_second_load_checks_and_writes_only_the_rows_that_changed
+)
+test_new_rules_make_the_next_load_check_every_row_again = (
+    door.test_new_rules_make_the_next_load_check_every_row_again
+)
+test_an_unchanged_row_given_twice_is_refused_and_nothing_changes = (
+    door.test_an_unchanged_row_given_twice_is_refused_and_nothing_changes
+)
+test_a_load_that_commits_meanwhile_makes_the_door_load_run_again = (
+    door.test_a_load_that_commits_meanwhile_makes_the_door_load_run_again
 )
 
 
@@ -109,7 +125,7 @@ def test_a_writer_that_breaks_half_way_fails_the_load_and_stops_the_reading(
     resource, upload, monkeypatch
 ):
     connections = _connections()
-    original, calls = storage.row_fingerprints, []
+    original, calls = storage.fingerprinted, []
 
     def breaks_on_the_third(*args, **kwargs):
         calls.append(1)
@@ -117,7 +133,7 @@ def test_a_writer_that_breaks_half_way_fails_the_load_and_stops_the_reading(
             raise RuntimeError("the disk is full")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(storage, "row_fingerprints", breaks_on_the_third)
+    monkeypatch.setattr(storage, "fingerprinted", breaks_on_the_third)
     job = upload(csv_text(people(1000)))
     assert job.status == LoadStatus.FAILED
     assert "the disk is full" in job.error
