@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from django.utils.translation import gettext as _
@@ -653,7 +654,7 @@ def _arrow_csv(
                 pa.nulls(size, pa.string()) if p is None else _clean(batch.column(f"f{p}"))
                 for p in positions
             ]
-            arrays.append(pa.array(range(number + 1, number + 1 + size), pa.int64()))
+            arrays.append(pa.array(np.arange(number + 1, number + 1 + size, dtype=np.int64)))
             number += size
             yield pa.RecordBatch.from_arrays(arrays, schema=schema_for(items))
     except (pa.ArrowException, UnicodeDecodeError) as exc:

@@ -28,7 +28,7 @@ import logging
 import queue
 import threading
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import astuple, dataclass
 from pathlib import Path
@@ -584,7 +584,7 @@ class _Seen:
 
     def passed(
         self, batches: Iterable[pa.RecordBatch], specs: list[parsers.ItemSpec]
-    ) -> Iterator[tuple[pa.RecordBatch, pa.Array]]:
+    ) -> Generator[tuple[pa.RecordBatch, pa.Array]]:
         """The rows of ``batches`` that are new or changed, with their fingerprints; the
         others are counted (``kept``). Until the current rows' fingerprints are there, the
         batches read wait."""
@@ -741,7 +741,8 @@ def _read_and_check_once(
     if door:
         tally = None  # the rows not checked again are not counted: the measure counts the table
     sink.open(_sink_schema(layout), signature, door=door)
-    with job_path(job).open("rb") as raw:
+    with contextlib.ExitStack() as stack:
+        raw = stack.enter_context(job_path(job).open("rb"))
         source = _Counting(raw, job.file_name)
         upload = parsers.open_upload(
             source,  # type: ignore[arg-type]
@@ -752,7 +753,9 @@ def _read_and_check_once(
             unquoted=unquoted,
         )
         errors_seen = 0  # parser errors kept in detail so far (the parser details the first 1000)
-        for batch, digests in seen.passed(upload.batches(), specs):
+        # Closed however the loop ends: the reader thread stops before the file closes.
+        passed = stack.enter_context(contextlib.closing(seen.passed(upload.batches(), specs)))
+        for batch, digests in passed:
             checked = check_batch(batch, specs, rules)
             new_errors = upload.row_errors[errors_seen:]
             errors_seen = len(upload.row_errors)
