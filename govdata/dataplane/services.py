@@ -54,7 +54,7 @@ from govdata.core.errors import Conflict, Forbidden, Invalid, NotFound, ServiceE
 from govdata.orgs.actors import Actor
 
 from . import parsers, quality, storage
-from .fingerprints import row_fingerprints
+from .fingerprints import text_fingerprints
 from .models import (
     ACTIVE_LOAD_STATES,
     BatchChannel,
@@ -693,7 +693,7 @@ def _in_own_connection(function: Any, *args: Any) -> Any:
 
 def _door_fingerprints(batch: pa.RecordBatch, specs: list[parsers.ItemSpec]) -> pa.Array:
     """Each row's fingerprint over the text of its items, as the parser read it."""
-    return row_fingerprints(batch, [spec.name for spec in specs])
+    return text_fingerprints(batch, [spec.name for spec in specs])
 
 
 def _marked(checked: Checked, digests: pa.Array) -> pa.Array:

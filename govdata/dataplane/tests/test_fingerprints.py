@@ -10,7 +10,7 @@ import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
-from govdata.dataplane.fingerprints import row_fingerprints
+from govdata.dataplane.fingerprints import row_fingerprints, text_fingerprints
 
 SCHEMA = pa.schema(
     [
@@ -84,3 +84,39 @@ def test_long_and_repetitive_texts_are_told_apart():
     base = {c: None for c in COLUMNS}
     first, second = fingerprints([{**base, "note": a}, {**base, "note": b}])
     assert first != second
+
+
+# --- The door's fingerprints: of the text a row was read from -------------------------------------
+
+TEXTS = ["a", "b", "c"]
+TEXT_ROWS = st.fixed_dictionaries({c: st.none() | st.text(max_size=30) for c in TEXTS})
+
+
+def text_fingerprints_of(rows: list[dict]) -> list[int]:
+    schema = pa.schema([(c, pa.string()) for c in TEXTS])
+    return text_fingerprints(pa.RecordBatch.from_pylist(rows, schema=schema), TEXTS).to_pylist()
+
+
+@given(st.lists(TEXT_ROWS, min_size=1, max_size=20), TEXT_ROWS)
+def test_the_doors_fingerprint_tells_rows_apart_by_their_text_only(rows, other):
+    together = text_fingerprints_of(rows)
+    assert together == [text_fingerprints_of([r])[0] for r in rows]
+    for row, digest in zip(rows, together, strict=True):
+        assert (digest == text_fingerprints_of([other])[0]) == (row == other)
+
+
+@given(st.text(min_size=1, max_size=20), st.text(min_size=1, max_size=20))
+def test_the_doors_fingerprint_knows_which_item_a_text_is_in(x, y):
+    moved = text_fingerprints_of([{"a": x, "b": y, "c": None}, {"a": y, "b": x, "c": None}])
+    assert (moved[0] == moved[1]) == (x == y)
+    shifted = text_fingerprints_of(
+        [{"a": x + y, "b": None, "c": None}, {"a": x, "b": y, "c": None}]
+    )
+    assert shifted[0] != shifted[1]
+
+
+def test_an_item_missing_from_the_file_is_empty_in_every_row():
+    narrow = pa.RecordBatch.from_pylist([{"a": "张三"}], schema=pa.schema([("a", pa.string())]))
+    assert text_fingerprints(narrow, TEXTS).to_pylist() == text_fingerprints_of(
+        [{"a": "张三", "b": None, "c": None}]
+    )
