@@ -824,6 +824,8 @@ class _Spool:
         self._checked_under = ""
 
     def open(self, schema: pa.Schema, checked_under: str, *, door: bool = False) -> None:
+        """Start the file (``door`` is the pipe's concern: the spool is written after the
+        reading, when what the door found is known)."""
         self.discard()
         self._file = pa.OSFile(str(self.path), "wb")
         self._writer = pa.ipc.new_file(self._file, schema)
@@ -1043,7 +1045,7 @@ def _write(
     job: LoadJob,
     rows: Iterable[pa.RecordBatch],
     rejected: storage.Rejected,
-    unchanged: storage.Unseen,
+    unchanged: storage.DoorFinding,
     checked_under: str,
 ) -> None:
     actor = _job_actor(job)

@@ -439,8 +439,9 @@ class Unchanged:
     unseen: np.ndarray  # the ids of the current rows no incoming row was identical to
 
 
-# Or a function that tells once the rows are read.
-Unseen: TypeAlias = Unchanged | Callable[[], Unchanged] | None
+# An ``Unchanged``, or a function that tells it once the rows are read (the door may still be
+# reading them); None: the door did not look.
+DoorFinding: TypeAlias = Unchanged | Callable[[], Unchanged] | None
 
 
 def _sqlite_value(value: Any) -> Any:
@@ -757,7 +758,7 @@ def load_full(
     source_name: str = "",
     checksum: str = "",
     rejected: Rejected = 0,
-    unchanged: Unseen = None,
+    unchanged: DoorFinding = None,
     checked_under: str = "",
 ) -> Batch:
     """Replace the resource's data with ``rows`` (AGG-6): diffed by key against the current
@@ -826,7 +827,7 @@ def _load(
     source_name: str,
     checksum: str,
     rejected: Rejected,
-    unchanged: Unseen = None,
+    unchanged: DoorFinding = None,
     checked_under: str = "",
 ) -> Batch:
     try:
@@ -988,7 +989,7 @@ def _full_diff(rows: Rows, layout: Layout, batch: Batch) -> pa.Array:
     return closing
 
 
-def _door_diff(rows: Rows, layout: Layout, batch: Batch, unchanged: Unseen) -> pa.Array:
+def _door_diff(rows: Rows, layout: Layout, batch: Batch, unchanged: DoorFinding) -> pa.Array:
     """A full load whose door read the current rows' fingerprints (``load_full``): the rows it
     passed on — new, changed, or with findings — are few, and staged as they come; the current
     rows they name are looked up by key in the database. Returns the ids of the current rows
