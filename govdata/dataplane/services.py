@@ -733,7 +733,7 @@ def _read_and_check_once(
     tally = (
         quality.Tally(resource, layout, table.version_id) if job.kind == BatchKind.FULL else None
     )
-    read = accepted = accepted_checked = rejected = warned = rejected_checked = 0
+    read = accepted = accepted_checked = checked_rows = rejected = warned = rejected_checked = 0
     signature = checks_signature(resource, specs, rules)
     # A full load whose table's rows passed these very checks needs check only what changed.
     door = job.kind == BatchKind.FULL and table.checked_under == signature
@@ -761,7 +761,10 @@ def _read_and_check_once(
             errors_seen = len(upload.row_errors)
             _keep_rejected(job, checked, new_errors)
             rejected_checked += len(checked.rejected)
-            read = upload.rows_read + upload.row_error_count
+            # Rows read are those checked or found unchanged so far, not those the reader
+            # thread has parsed ahead (the parser's refused rows are counted as it finds them).
+            checked_rows += batch.num_rows
+            read = seen.kept + checked_rows + upload.row_error_count
             rejected = upload.row_error_count + rejected_checked
             accepted_checked += checked.accepted.num_rows
             accepted = seen.kept + accepted_checked
