@@ -587,13 +587,13 @@ class _Seen:
     ) -> Generator[tuple[pa.RecordBatch, pa.Array]]:
         """The rows of ``batches`` that are new or changed, with their fingerprints; the
         others are counted (``kept``). Until the current rows' fingerprints are there, the
-        batches read wait."""
+        batches read wait (``DOOR_WAITING`` at most: then the reading does)."""
         waiting: list[tuple[pa.RecordBatch, pa.Array]] = []
         fingerprinted = ((batch, _door_fingerprints(batch, specs)) for batch in batches)
         for pair in _made_ahead(fingerprinted):
             waiting.append(pair)
             if self._reading is not None:
-                if not self._reading.done():
+                if not self._reading.done() and len(waiting) < DOOR_WAITING:
                     continue
                 self._took(self._reading.result())
                 self._reading = None
@@ -638,6 +638,7 @@ class _Seen:
 
 
 READ_AHEAD = 4  # batches parsed and fingerprinted ahead of the checks: a bound on their memory
+DOOR_WAITING = 32  # batches that may wait for the current rows' fingerprints (about 128 MB)
 _DONE = object()
 
 

@@ -8,6 +8,7 @@ On SQLite the same tests run the spooled path outside a transaction."""
 from __future__ import annotations
 
 import functools
+import time
 
 import pytest
 from django.db import connection
@@ -142,3 +143,39 @@ def test_a_writer_that_breaks_half_way_fails_the_load_and_stops_the_reading(
     if connection.vendor == "postgresql":
         assert job.rows_read < 1000  # the reading stopped when the writer did
         assert _connections() == connections
+
+
+def test_batches_wait_for_the_current_fingerprints_within_a_bound(resource, upload, monkeypatch):
+    """While the door's thread reads the current rows' fingerprints, the file's batches are
+    read ahead, but no more than ``DOOR_WAITING`` of them wait: memory stays bounded however
+    slow that read is."""
+    upload(csv_text(people(1000)))
+    read, fingerprinted, made = storage.current_digests, [], []
+
+    def slow(table):
+        time.sleep(0.5)
+        return read(table)
+
+    def counted(batch, specs):
+        fingerprinted.append(batch.num_rows)
+        return door_fingerprints(batch, specs)
+
+    door_fingerprints, took = services._door_fingerprints, services._Seen._took
+
+    def noted(self, result):
+        made.append(len(fingerprinted))
+        return took(self, result)
+
+    monkeypatch.setattr(storage, "current_digests", slow)
+    monkeypatch.setattr(services, "_door_fingerprints", counted)
+    monkeypatch.setattr(services._Seen, "_took", noted)
+    monkeypatch.setattr(services, "DOOR_WAITING", 2)
+    rows = people(1000)
+    rows[10] = (ric(10), "李10", "2024-05-01", 10)
+    job = upload(csv_text(rows))
+    assert job.status == LoadStatus.DONE, job.error
+    assert job.batch.rows_updated == 1 and job.batch.rows_unchanged == 999
+    bound = 2 + services.READ_AHEAD + 1  # waiting, queued, being made
+    assert len(fingerprinted) > bound  # the file is longer than the bound
+    if connection.vendor == "postgresql":  # read on a thread while the batches come
+        assert len(made) == 1 and made[0] <= bound
