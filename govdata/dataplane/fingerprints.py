@@ -43,6 +43,7 @@ _BASE = 0x9E3779B97F4A7C17  # odd, so invertible modulo 2⁶⁴
 _BASE_INVERSE = pow(_BASE, -1, 2**64)
 _MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX_2 = np.uint64(0x94D049BB133111EB)
+_LENGTH_WEIGHT = np.uint64(0xD6E8FEB86659FD93)
 
 # Powers of the base and of its inverse, grown on demand to the longest byte buffer seen.
 _powers = np.ones(1, np.uint64)
@@ -105,7 +106,8 @@ def _text_digests(array: pa.Array, seed: np.uint64) -> np.ndarray:
     for index in np.flatnonzero(lengths >= LONG_TEXT):
         value = data[relative[index] : relative[index + 1]].tobytes()
         spans[index] = int.from_bytes(hashlib.blake2b(value, digest_size=8).digest())
-    spans ^= lengths.astype(np.uint64)
+    # The length is weighed in, not XORed: 1 XOR 1 would make "\x01" the empty text's twin.
+    spans += lengths.astype(np.uint64) * _LENGTH_WEIGHT
     spans += seed
     return _mix(spans)
 

@@ -120,3 +120,9 @@ def test_an_item_missing_from_the_file_is_empty_in_every_row():
     assert text_fingerprints(narrow, TEXTS).to_pylist() == text_fingerprints_of(
         [{"a": "张三", "b": None, "c": None}]
     )
+
+
+def test_a_one_byte_text_is_not_the_empty_texts_twin():
+    base = {c: None for c in COLUMNS}
+    empty, one = fingerprints([{**base, "name": ""}, {**base, "name": "\x01"}])
+    assert empty != one
